@@ -1,0 +1,3 @@
+"""Runner's-knee coaching pipeline: Strava in, evidence-graded advice out."""
+
+__version__ = "0.1.0"

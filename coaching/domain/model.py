@@ -1,0 +1,145 @@
+"""The pure domain's vocabulary: plain frozen dataclasses, no I/O, no Strava types.
+
+Units are in the names. Times: `start_local` is the athlete's naive local wall time (Strava's
+`start_date_local`, whose trailing `Z` is a lie); `start_utc` is timezone-aware UTC.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import Enum
+from typing import Mapping
+
+
+class SportCategory(str, Enum):
+    RUN = "run"
+    CROSS_TRAINING = "cross_training"
+    STRENGTH = "strength"
+    OTHER = "other"
+
+
+# RULES.md, Conventions. VirtualRun counts for volume but not for terrain rules.
+RUN_SPORTS = frozenset({"Run", "TrailRun", "VirtualRun"})
+CROSS_TRAINING_SPORTS = frozenset(
+    {
+        "Ride", "VirtualRide", "GravelRide", "MountainBikeRide", "EBikeRide", "Swim", "Rowing",
+        "VirtualRow", "Elliptical", "StairStepper", "NordicSki", "BackcountrySki", "RollerSki",
+        "Canoeing", "Kayaking", "StandUpPaddling",
+    }
+)
+STRENGTH_SPORTS = frozenset(
+    {"WeightTraining", "Workout", "Crossfit", "Yoga", "Pilates", "HighIntensityIntervalTraining"}
+)
+
+
+def sport_category(sport_type: str) -> SportCategory:
+    """Unknown sport types are kept as their raw string elsewhere and land in OTHER here."""
+    if sport_type in RUN_SPORTS:
+        return SportCategory.RUN
+    if sport_type in CROSS_TRAINING_SPORTS:
+        return SportCategory.CROSS_TRAINING
+    if sport_type in STRENGTH_SPORTS:
+        return SportCategory.STRENGTH
+    return SportCategory.OTHER
+
+
+class Severity(int, Enum):
+    INFO = 1
+    CAUTION = 2
+    WARNING = 3
+
+
+class Evidence(str, Enum):
+    A = "A"
+    B = "B"
+    C = "C"
+
+
+@dataclass(frozen=True)
+class Activity:
+    id: int
+    sport_type: str
+    start_local: datetime  # naive local wall time
+    start_utc: datetime  # aware UTC
+    distance_m: float
+    moving_s: int
+    elapsed_s: int = 0
+    elevation_gain_m: float = 0.0
+    average_speed_mps: float | None = None
+    average_heartrate_bpm: float | None = None
+    max_heartrate_bpm: float | None = None
+    # As Strava reports it: per leg (strides/min) for runs; see domain.cadence for steps/min.
+    average_cadence_raw: float | None = None
+    workout_type: int | None = None
+    gear_id: str | None = None
+    manual: bool = False
+    trainer: bool = False
+    name: str = ""
+
+    @property
+    def category(self) -> SportCategory:
+        return sport_category(self.sport_type)
+
+    @property
+    def local_day(self) -> date:
+        return self.start_local.date()
+
+    @property
+    def distance_km(self) -> float:
+        return self.distance_m / 1000.0
+
+
+@dataclass(frozen=True)
+class Gear:
+    id: str  # Strava ids: "g..." shoes, "b..." bikes
+    name: str
+    distance_m: float
+    retired: bool = False
+
+    @property
+    def is_shoe(self) -> bool:
+        return self.id.startswith("g")
+
+
+@dataclass(frozen=True)
+class PainCheckin:
+    day: date  # local day the runner answered
+    score: int  # 0-10
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    category: str  # strength | cross-training | recovery | cadence | shoes | terrain | warm-up
+    text: str
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str
+    severity: Severity
+    evidence: Evidence
+    why: str
+    metrics: Mapping[str, float | int | str | None] = field(default_factory=dict)
+    activity_id: int | None = None
+    suggestions: tuple[Suggestion, ...] = ()
+
+    @property
+    def key(self) -> str:
+        """Identifies 'the same finding' across nightly runs, so a runner is alerted once."""
+        return f"{self.rule}:{self.activity_id or ''}"
+
+
+@dataclass(frozen=True)
+class Skipped:
+    rule: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    as_of: date
+    metrics: Mapping[str, object]
+    findings: tuple[Finding, ...]
+    skipped: tuple[Skipped, ...] = ()
+    data_quality: tuple[str, ...] = ()

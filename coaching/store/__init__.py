@@ -1,0 +1,1 @@
+"""Persistence: SQLAlchemy models, repositories (take a session, never commit), migrations."""

@@ -1,0 +1,38 @@
+"""Signed links (preferences, unsubscribe, pain check-in): no login, bound to one athlete and one
+purpose, and they expire. HMAC-SHA256 over `purpose.subject.expiry`."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import time
+
+
+class BadLink(ValueError):
+    pass
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def sign(secret: str, purpose: str, subject: str, expires_at_s: int) -> str:
+    payload = f"{purpose}.{subject}.{expires_at_s}"
+    mac = hmac.new(secret.encode(), payload.encode(), hashlib.sha256).digest()
+    return f"{subject}.{expires_at_s}.{_b64(mac)}"
+
+
+def verify(secret: str, purpose: str, token: str, now_s: float | None = None) -> str:
+    """Return the subject (e.g. the athlete id) or raise BadLink."""
+    try:
+        subject, expires_text, mac = token.rsplit(".", 2)
+        expires_at_s = int(expires_text)
+    except ValueError:
+        raise BadLink("this link is malformed") from None
+    expected = sign(secret, purpose, subject, expires_at_s).rsplit(".", 1)[1]
+    if not hmac.compare_digest(expected, mac):
+        raise BadLink("this link is not valid")
+    if (now_s if now_s is not None else time.time()) > expires_at_s:
+        raise BadLink("this link has expired")
+    return subject

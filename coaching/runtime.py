@@ -1,0 +1,51 @@
+"""The composition root: turns Settings into the real adapters, once per process or flow run."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from coaching.crypto import SecretBox
+from coaching.settings import Settings
+from coaching.store.db import make_engine
+from coaching.strava.budget import RequestBudget
+from coaching.strava.client import StravalibSource
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    budget: RequestBudget = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.budget = RequestBudget(margin=self.settings.strava_budget_margin)
+
+    @cached_property
+    def engine(self) -> Engine:
+        return make_engine(self.settings.database_url)
+
+    @cached_property
+    def sessions(self) -> sessionmaker[Session]:
+        return sessionmaker(self.engine, expire_on_commit=False)
+
+    @cached_property
+    def box(self) -> SecretBox:
+        return SecretBox(self.settings.require_token_keys())
+
+    @cached_property
+    def strava(self) -> StravalibSource:
+        client_id, client_secret = self.settings.require_strava_app()
+        return StravalibSource(
+            client_id=client_id,
+            client_secret=client_secret,
+            api_url=self.settings.strava_api_url,
+            budget=self.budget,
+            timeout_s=self.settings.strava_request_timeout_s,
+        )
+
+    def close(self) -> None:
+        if "engine" in self.__dict__:
+            self.engine.dispose()

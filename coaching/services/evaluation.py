@@ -1,0 +1,60 @@
+"""Evaluate an athlete's stored training with the pure domain and record what it found."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from coaching.domain.evaluate import evaluate
+from coaching.domain.model import Evaluation, PainCheckin
+from coaching.domain.risk import risk_score
+from coaching.domain.thresholds import DEFAULT_THRESHOLDS
+from coaching.store.activities import ActivityRepository, GearRepository
+from coaching.store.athletes import CheckinRepository
+from coaching.store.findings import FindingRepository
+from coaching.store.models import Athlete, FindingRecord
+
+# Every rule window (180 days of max heart rate, 8 weeks before a break, 12 weekly bars, a 42-day
+# fitness constant) fits in this much history.
+HISTORY_DAYS = 400
+
+
+@dataclass(frozen=True)
+class AthleteEvaluation:
+    athlete_id: int
+    evaluation: Evaluation
+    risk_score: float
+    to_alert: list[FindingRecord]
+
+
+def evaluation_day(now_utc: datetime, tz_name: str) -> date:
+    """The nightly run happens in the small hours: it evaluates the local day that just ended."""
+    try:
+        zone = ZoneInfo(tz_name)
+    except Exception:  # an unknown zone name must not stop the night
+        zone = ZoneInfo("UTC")
+    return now_utc.astimezone(zone).date() - timedelta(days=1)
+
+
+def evaluate_athlete(session: Session, athlete: Athlete, as_of: date) -> AthleteEvaluation:
+    since = datetime.combine(as_of - timedelta(days=HISTORY_DAYS), datetime.min.time())
+    activities = [
+        a for a in ActivityRepository(session).for_athlete(athlete.id, since_local=since)
+        if a.local_day <= as_of
+    ]
+    gear = GearRepository(session).for_athlete(athlete.id)
+    checkins = [
+        PainCheckin(day=c.day, score=c.score)
+        for c in CheckinRepository(session).for_athlete(athlete.id)
+        if c.day <= as_of
+    ]
+    thresholds = DEFAULT_THRESHOLDS.with_overrides(athlete.threshold_overrides or {})
+    evaluation = evaluate(
+        activities, as_of, gear=gear, checkins=checkins, thresholds=thresholds, units=athlete.units
+    )
+    score = risk_score(evaluation.findings)
+    to_alert = FindingRepository(session).record(athlete.id, evaluation, score)
+    return AthleteEvaluation(athlete.id, evaluation, score, to_alert)

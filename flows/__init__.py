@@ -1,0 +1,1 @@
+"""Thin Prefect flows: load inputs, call the services in coaching/, record what happened."""

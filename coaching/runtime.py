@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from coaching.crypto import SecretBox
+from coaching.messages.notifier import AppriseNotifier, Notifier, SmtpSettings
 from coaching.settings import Settings
 from coaching.store.db import make_engine
 from coaching.strava.budget import RequestBudget
@@ -44,6 +45,21 @@ class Runtime:
             api_url=self.settings.strava_api_url,
             budget=self.budget,
             timeout_s=self.settings.strava_request_timeout_s,
+        )
+
+    @cached_property
+    def notifier(self) -> Notifier:
+        s = self.settings
+        return AppriseNotifier(
+            SmtpSettings(
+                host=s.smtp_host,
+                port=s.smtp_port,
+                from_address=s.smtp_from_address,
+                from_name=s.smtp_from_name,
+                username=s.smtp_username,
+                password=s.smtp_password.get_secret_value() if s.smtp_password else None,
+                mode=s.smtp_mode,  # type: ignore[arg-type]
+            )
         )
 
     def close(self) -> None:

@@ -10,21 +10,6 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 REAL_STRAVA_URL = "https://www.strava.com"
 
 
-class SmtpSettings(BaseSettings):
-    """The operator's outgoing mail server; runners with an email address are sent mail through it."""
-
-    model_config = SettingsConfigDict(env_prefix="COACH_SMTP_", extra="ignore")
-
-    host: str = "127.0.0.1"
-    port: int = 25
-    username: str | None = None
-    password: SecretStr | None = None
-    from_address: str = "coach@localhost.localdomain"
-    from_name: str = "Knee Coach"
-    # insecure = plain SMTP, starttls, or ssl (implicit TLS)
-    mode: str = "starttls"
-
-
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="COACH_", env_file=".env", extra="ignore")
 
@@ -42,6 +27,15 @@ class Settings(BaseSettings):
     # Stop before Strava's per-application read budget is spent (fraction kept in reserve).
     strava_budget_margin: float = 0.1
     sync_batch_size: int = 100
+
+    # The operator's outgoing mail server: runners who gave an email address get mail through it.
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_from_address: str = "coach@localhost.localdomain"
+    smtp_from_name: str = "Knee Coach"
+    smtp_mode: str = "starttls"  # insecure (plain SMTP) | starttls | ssl
 
     def require_strava_app(self) -> tuple[int, str]:
         if self.strava_client_id is None or self.strava_client_secret is None:

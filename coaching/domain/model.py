@@ -33,15 +33,35 @@ STRENGTH_SPORTS = frozenset(
 )
 
 
+# Strava's SportType enum (stravalib 2.6, 56 values): anything else is reported as unknown.
+KNOWN_SPORT_TYPES = frozenset(
+    {
+        "AlpineSki", "BackcountrySki", "Badminton", "Basketball", "Canoeing", "Cricket", "Crossfit",
+        "Dance", "EBikeRide", "Elliptical", "EMountainBikeRide", "Golf", "GravelRide", "Handcycle",
+        "HighIntensityIntervalTraining", "Hike", "IceSkate", "InlineSkate", "Kayaking", "Kitesurf",
+        "MountainBikeRide", "NordicSki", "Padel", "PhysicalTherapy", "Pickleball", "Pilates",
+        "Racquetball", "Ride", "RockClimbing", "RollerSki", "Rowing", "Run", "Sail", "Skateboard",
+        "Snowboard", "Snowshoe", "Soccer", "Squash", "StairStepper", "StandUpPaddling", "Surfing",
+        "Swim", "TableTennis", "Tennis", "TrailRun", "Velomobile", "VirtualRide", "VirtualRow",
+        "VirtualRun", "Volleyball", "Walk", "WeightTraining", "Wheelchair", "Windsurf", "Workout",
+        "Yoga",
+    }
+)
+
+
+_CATEGORY_BY_SPORT = {
+    **{name: SportCategory.RUN for name in RUN_SPORTS},
+    **{name: SportCategory.CROSS_TRAINING for name in CROSS_TRAINING_SPORTS},
+    **{name: SportCategory.STRENGTH for name in STRENGTH_SPORTS},
+}
+
+
 def sport_category(sport_type: str) -> SportCategory:
     """Unknown sport types are kept as their raw string elsewhere and land in OTHER here."""
-    if sport_type in RUN_SPORTS:
-        return SportCategory.RUN
-    if sport_type in CROSS_TRAINING_SPORTS:
-        return SportCategory.CROSS_TRAINING
-    if sport_type in STRENGTH_SPORTS:
-        return SportCategory.STRENGTH
-    return SportCategory.OTHER
+    try:
+        return _CATEGORY_BY_SPORT.get(sport_type, SportCategory.OTHER)
+    except TypeError:  # an unhashable value where a sport name belongs
+        return SportCategory.OTHER
 
 
 class Severity(int, Enum):
@@ -123,11 +143,14 @@ class Finding:
     metrics: Mapping[str, float | int | str | None] = field(default_factory=dict)
     activity_id: int | None = None
     suggestions: tuple[Suggestion, ...] = ()
+    # What a per-athlete finding is about when it is not one activity (a shoe's gear id), so
+    # that two shoes' findings have two keys.
+    subject: str | None = None
 
     @property
     def key(self) -> str:
         """Identifies 'the same finding' across nightly runs, so a runner is alerted once."""
-        return f"{self.rule}:{self.activity_id or ''}"
+        return f"{self.rule}:{self.activity_id or self.subject or ''}"
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from coaching.store.activities import ActivityRepository, GearRepository
 from coaching.store.athletes import AthleteRepository
 from coaching.strava.client import StravalibSource
 from coaching.strava.errors import AuthRevoked, MissingScope
-from coaching.strava.parse import gear_from_athlete, parse_activities
+from coaching.strava.parse import parse_activities, parse_gear
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +35,7 @@ class SyncResult:
     requests: int = 0
     backfill_done: bool = False
     problems: list[str] = field(default_factory=list)
+    gear_ids: set[str] = field(default_factory=set)  # used by the activities stored this run
 
 
 @dataclass(frozen=True)
@@ -63,9 +64,10 @@ def sync_athlete(
             _sync_new(sessions, source, token, athlete_id, newest, policy, result)
         if not backfill_done:
             _backfill(sessions, source, token, athlete_id, now, policy, result)
-        if result.new_activities or not backfill_done:
-            # Shoe distances only change when activities do: one /athlete call, not one per night.
-            _refresh_athlete(sessions, source, token, athlete_id)
+        if result.gear_ids:
+            # Gear distances only change when activities do, so a quiet night costs nothing here.
+            # GET /athlete lists shoes only with profile:read_all, which we do not ask for.
+            _refresh_gear(sessions, source, token, athlete_id, sorted(result.gear_ids))
         with sessions.begin() as session:
             state = AthleteRepository(session).sync_state(athlete_id)
             state.last_success_at = state.last_attempt_at = now
@@ -104,6 +106,8 @@ def _store_page(
         for item in parsed:
             if activities.upsert(athlete_id, item.activity, private=item.private, raw=item.raw):
                 result.new_activities += 1
+                if item.activity.gear_id:
+                    result.gear_ids.add(item.activity.gear_id)
             else:
                 result.updated_activities += 1
     return [item.activity.start_utc for item in parsed]
@@ -161,11 +165,9 @@ def _backfill(
                 return
 
 
-def _refresh_athlete(sessions: sessionmaker[Session], source: StravalibSource, token: str, athlete_id: int) -> None:
-    raw = source.get_athlete(token)
-    gear = gear_from_athlete(raw)
+def _refresh_gear(
+    sessions: sessionmaker[Session], source: StravalibSource, token: str, athlete_id: int, gear_ids: list[str]
+) -> None:
+    gear = [item for item in (parse_gear(source.get_gear(token, gear_id)) for gear_id in gear_ids) if item]
     with sessions.begin() as session:
         GearRepository(session).upsert_many(athlete_id, gear)
-        athlete = AthleteRepository(session).get(athlete_id)
-        if athlete is not None:
-            athlete.units = "imperial" if raw.get("measurement_preference") == "feet" else "metric"

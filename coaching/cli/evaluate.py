@@ -1,0 +1,223 @@
+"""`coach evaluate`: run the knee rules on a Strava JSON list (or an account export) from disk.
+
+    coach evaluate ACTIVITIES.json --as-of 2025-10-18 [--athlete ATHLETE.json] [--tz ZONE]
+                   [--format json|text]
+    coach evaluate --strava-export EXPORT.zip --as-of 2025-10-18
+
+JSON output (numbers always metric): {"as_of", "units", "risk_score", "metrics", "findings": [{"rule",
+"severity", "evidence", "activity_id", "subject", "key", "metrics", "why", "suggestions":
+[{"category", "text"}]}], "skipped": [{"rule", "reason"}], "data_quality": [str]}. Text output is
+a report for a person in the athlete's units. Bad input: one line on stderr, exit code 2.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+from typing import Any, Optional
+
+import typer
+
+from coaching.domain.evaluate import evaluate
+from coaching.domain.model import Evaluation
+from coaching.domain.risk import risk_score
+from coaching.domain.units import KM_PER_MILE, distance_unit, format_distance_km
+from coaching.evaluate_export import (
+    activities_from_export_csv,
+    activities_from_strava_json,
+    athlete_from_strava_json,
+    export_csv_from_zip,
+    parse_timezone,
+)
+
+
+class InputError(Exception):
+    """Bad input the user can fix: reported in one line, exit code 2."""
+
+
+def evaluate_command(
+    activities_file: Optional[Path] = typer.Argument(None, metavar="ACTIVITIES.json", help="GET /athlete/activities JSON (pages may be concatenated)."),
+    as_of: str = typer.Option(..., "--as-of", help="Evaluation day, YYYY-MM-DD, in the athlete's time zone."),
+    athlete_file: Optional[Path] = typer.Option(None, "--athlete", help="GET /athlete JSON: shoes and units."),
+    tz: Optional[str] = typer.Option(None, "--tz", help="Time zone for local days (default: each activity's own)."),
+    output_format: str = typer.Option("json", "--format", help="json or text."),
+    strava_export: Optional[Path] = typer.Option(None, "--strava-export", help="Strava account export zip (activities.csv)."),
+) -> None:
+    """Evaluate one athlete's activities against the runner's-knee rules."""
+    try:
+        report = run_evaluation(activities_file, as_of, athlete_file, tz, output_format, strava_export)
+    except InputError as error:
+        typer.echo(f"coach: error: {error}", err=True)
+        raise typer.Exit(code=2) from None
+    typer.echo(report)
+
+
+def run_evaluation(
+    activities_file: Path | None,
+    as_of_text: str,
+    athlete_file: Path | None = None,
+    tz: str | None = None,
+    output_format: str = "json",
+    strava_export: Path | None = None,
+) -> str:
+    if output_format not in ("json", "text"):
+        raise InputError(f"--format must be json or text, not {output_format!r}")
+    try:
+        as_of = date.fromisoformat(as_of_text)
+    except ValueError:
+        raise InputError(f"--as-of must be a date like 2025-10-18, not {as_of_text!r}") from None
+    zone = None
+    if tz is not None:
+        zone = parse_timezone(tz)
+        if zone is None:
+            raise InputError(f"unknown time zone {tz!r}")
+    if (activities_file is None) == (strava_export is None):
+        raise InputError("give either ACTIVITIES.json or --strava-export EXPORT.zip")
+    if strava_export is not None:
+        activities, problems = _read_export(strava_export, zone)
+    else:
+        assert activities_file is not None
+        records = _read_json(activities_file)
+        records = _flatten_pages(records)
+        if not isinstance(records, list) or (records and not any(isinstance(r, dict) for r in records)):
+            raise InputError(f"{activities_file}: not a JSON list of activities")
+        activities, problems = activities_from_strava_json(records, zone=zone)
+    gear, units = (), "metric"
+    if athlete_file is not None:
+        record = _read_json(athlete_file)
+        if not isinstance(record, dict):
+            raise InputError(f"{athlete_file}: not a JSON athlete object")
+        athlete = athlete_from_strava_json(record)
+        gear, units = athlete.gear, athlete.units
+        problems.extend(athlete.problems)
+    evaluation = evaluate(activities, as_of, gear=gear, units=units)
+    document = evaluation_document(evaluation, units, problems)
+    if output_format == "json":
+        return json.dumps(document, indent=2, ensure_ascii=False)
+    return render_text(document, units)
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as error:
+        raise InputError(f"{path}: cannot read ({error.strerror or error})") from None
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not UTF-8 text") from None
+    decoder = json.JSONDecoder()
+    values, position = [], 0
+    # Pages saved one after another ("[...][...]") are read as one list.
+    while position < len(text):
+        while position < len(text) and text[position].isspace():
+            position += 1
+        if position >= len(text):
+            break
+        try:
+            value, position = decoder.raw_decode(text, position)
+        except json.JSONDecodeError as error:
+            raise InputError(f"{path}: not valid JSON ({error.msg} at line {error.lineno})") from None
+        values.append(value)
+    if not values:
+        raise InputError(f"{path}: empty file")
+    if len(values) == 1:
+        return values[0]
+    if all(isinstance(v, list) for v in values):
+        return [item for v in values for item in v]
+    raise InputError(f"{path}: several JSON values that are not all lists")
+
+
+def _flatten_pages(records: Any) -> Any:
+    if isinstance(records, list) and records and all(isinstance(r, list) for r in records):
+        return [item for page in records for item in page]
+    return records
+
+
+def _read_export(path: Path, zone: Any) -> tuple[list, list[str]]:
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise InputError(f"{path}: cannot read ({error.strerror or error})") from None
+    try:
+        text = export_csv_from_zip(data) if data[:2] == b"PK" else data.decode("utf-8-sig", errors="replace")
+    except Exception as error:  # noqa: BLE001 - a broken zip is a user error, not a crash
+        raise InputError(f"{path}: not a Strava export zip ({error})") from None
+    activities, problems = activities_from_export_csv(text, zone=zone)
+    if not activities and problems and problems[0].startswith("not a Strava"):
+        raise InputError(f"{path}: {problems[0]}")
+    return activities, problems
+
+
+def evaluation_document(evaluation: Evaluation, units: str, input_problems: list[str]) -> dict[str, Any]:
+    findings = sorted(evaluation.findings, key=lambda f: -f.severity)
+    return {
+        "as_of": evaluation.as_of.isoformat(),
+        "units": units,
+        "risk_score": risk_score(evaluation.findings),
+        "metrics": dict(evaluation.metrics),
+        "findings": [
+            {
+                "rule": f.rule,
+                "severity": f.severity.name.lower(),
+                "evidence": f.evidence.value,
+                "activity_id": f.activity_id,
+                "subject": f.subject,
+                "key": f.key,
+                "metrics": dict(f.metrics),
+                "why": f.why,
+                "suggestions": [{"category": s.category, "text": s.text} for s in f.suggestions],
+            }
+            for f in findings
+        ],
+        "skipped": [{"rule": s.rule, "reason": s.reason} for s in evaluation.skipped],
+        "data_quality": list(input_problems) + list(evaluation.data_quality),
+    }
+
+
+def render_text(document: dict[str, Any], units: str) -> str:
+    m = document["metrics"]
+    unit = distance_unit(units)
+    per_unit = KM_PER_MILE if units == "imperial" else 1.0
+    km = lambda value: format_distance_km(value or 0.0, units)  # noqa: E731
+    weeks = " ".join(f"{w / per_unit:.1f}" for w in m["weekly_run_km"])
+    acwr = "n/a" if m["acwr"] is None else f"{m['acwr']:.2f}"
+    cadence = "n/a" if m["median_cadence_spm"] is None else f"{m['median_cadence_spm']:.0f} steps/min"
+    lines = [
+        f"Knee-risk evaluation for {document['as_of']} (risk score {document['risk_score']:.1f})",
+        "",
+        f"Weekly running, last 12 weeks ({unit}, oldest first): {weeks}",
+        f"Fitness {m['ctl'] / per_unit:.1f}, fatigue {m['atl'] / per_unit:.1f}, form {m['tsb'] / per_unit:+.1f} "
+        f"({unit} a day); acute:chronic ratio {acwr}",
+        f"Last 7 days: {m['rest_days_7d']} rest days, {m['cross_training_min_7d']:.0f} min cross-training, "
+        f"{m['strength_sessions_7d']} strength sessions",
+        f"Longest run in 30 days: {km(m['longest_run_30d_km'])}; median cadence (28 days): {cadence}",
+    ]
+    shoes = [f"{s['name']} {km(s['km'])}" for s in m["shoes"] if not s.get("retired")]
+    if shoes:
+        lines.append("Shoes: " + "; ".join(shoes))
+    lines += ["", f"Findings: {len(document['findings']) or 'none'}"]
+    for f in document["findings"]:
+        about = f" (activity {f['activity_id']})" if f["activity_id"] else ""
+        lines.append(f"  [{f['severity'].upper()}] {f['rule']}{about}, evidence {f['evidence']}")
+        lines.append(f"    {f['why']}")
+        lines += [f"    - {s['category']}: {s['text']}" for s in f["suggestions"]]
+    if document["skipped"]:
+        lines += ["", "Not evaluated:"] + [f"  - {s['rule']}: {s['reason']}" for s in document["skipped"]]
+    if document["data_quality"]:
+        lines += ["", "Data quality:"] + [f"  - {note}" for note in document["data_quality"]]
+    return "\n".join(lines)
+
+
+def register(app: typer.Typer) -> None:
+    """Adds `evaluate` to the `coach` command line."""
+    app.command("evaluate")(evaluate_command)
+
+
+def main() -> None:
+    app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
+    app.command()(evaluate_command)
+    app()
+
+
+if __name__ == "__main__":
+    main()

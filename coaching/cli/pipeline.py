@@ -1,0 +1,47 @@
+"""Operator commands: run the flows once, look at the state of things."""
+
+from __future__ import annotations
+
+import json
+
+import typer
+
+from coaching.cli import app, guarded
+
+
+@app.command()
+def nightly(athlete: list[int] = typer.Option(None, help="Only these athlete ids (default: all connected).")) -> None:
+    """Sync, evaluate and alert now (what the nightly deployment runs)."""
+    from flows.nightly import nightly as nightly_flow
+
+    typer.echo(json.dumps(guarded(lambda: nightly_flow(athlete_ids=athlete or None)), indent=2))
+
+
+@app.command()
+def weekly() -> None:
+    """Queue and send every runner's summary of the week just ended."""
+    from flows.weekly import weekly_summaries
+
+    typer.echo(json.dumps(guarded(lambda: weekly_summaries()), indent=2))
+
+
+@app.command()
+def digest(coach: list[int] = typer.Option(None, help="Only these coach ids (default: all).")) -> None:
+    """Queue and send the coach digest now (also runs weekly)."""
+    from flows.weekly import coach_digests
+
+    typer.echo(json.dumps(guarded(lambda: coach_digests(coach_ids=coach or None)), indent=2))
+
+
+@app.command("fake-strava")
+def fake_strava(
+    port: int = typer.Option(8765, help="Port on 127.0.0.1."),
+    athletes: int = typer.Option(6, help="How many synthetic runners to seed."),
+    seed: int = typer.Option(42, help="Random seed for the synthetic histories."),
+) -> None:
+    """Run the local stand-in for the Strava API (for trying things out without a Strava app)."""
+    from datetime import date, timedelta
+
+    from coaching.fake_strava import serve_forever
+
+    serve_forever(port=port, athletes=athletes, seed=seed, end_date=date.today() - timedelta(days=1))

@@ -1,0 +1,177 @@
+"""Messages: queue them in the outbox (rendered once, keyed so a rerun is a no-op) and deliver the
+due ones through the notifier, with back-off for failures and respect for opt-outs."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Iterable, Sequence
+
+from sqlalchemy.orm import Session
+
+from coaching import links
+from coaching.domain.model import Evaluation
+from coaching.messages.message import RenderedMessage
+from coaching.messages.notifier import Channel, DeliveryError
+from coaching.messages.views import Recipient
+from coaching.runtime import Runtime
+from coaching.store.athletes import AthleteRepository, CoachRepository
+from coaching.store.findings import FindingRepository
+from coaching.store.models import Athlete, Coach, OutboxMessage
+from coaching.store.outbox import NewMessage, OutboxRepository
+
+log = logging.getLogger(__name__)
+
+LINK_LIFETIME = timedelta(days=60)
+RETRY_FIRST = timedelta(minutes=5)
+RETRY_MAX = timedelta(hours=6)
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    failed: int = 0
+    cancelled: int = 0
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """5 min, 10, 20, ... capped at 6 h: SMTP outages are usually short, but don't hammer."""
+    return min(RETRY_FIRST * (2 ** max(attempts - 1, 0)), RETRY_MAX)
+
+
+def recipient_for(runtime: Runtime, athlete: Athlete, now: datetime) -> Recipient:
+    secret = runtime.settings.require_link_secret()
+    expires = int((now + LINK_LIFETIME).timestamp())
+    base = runtime.settings.public_url.rstrip("/")
+    preferences = links.sign(secret, "preferences", str(athlete.id), expires)
+    checkin = links.sign(secret, "checkin", str(athlete.id), expires)
+    return Recipient(
+        athlete_id=athlete.id,
+        first_name=athlete.first_name or "runner",
+        units=athlete.units,  # type: ignore[arg-type]
+        tz=athlete.timezone,
+        preferences_url=f"{base}/preferences?t={preferences}",
+        checkin_url_template=f"{base}/checkin?t={checkin}&score={{score}}",
+        web_url=None,
+    )
+
+
+def _channels(athlete: Athlete) -> list[str]:
+    channels = []
+    if athlete.send_email and athlete.email:
+        channels.append("email")
+    if athlete.send_push and athlete.push_url_encrypted:
+        channels.append("push")
+    return channels
+
+
+def _queue(
+    session: Session, recipient_type: str, recipient_id: int, kind: str, period: str,
+    channels: Iterable[str], message: RenderedMessage, now: datetime,
+) -> int:
+    outbox = OutboxRepository(session)
+    queued = 0
+    for channel in channels:
+        if channel == "push":
+            if not message.has_push_form:
+                continue
+            new = NewMessage(recipient_type, recipient_id, kind, period, "push",
+                             message.push_title or message.subject, message.push_body or "")
+        else:
+            new = NewMessage(recipient_type, recipient_id, kind, period, "email",
+                             message.subject, message.text, message.html)
+        queued += outbox.enqueue(new, now)
+    return queued
+
+
+def queue_alert(runtime: Runtime, session: Session, athlete: Athlete, result: object, now: datetime) -> int:
+    """Alert only for findings of caution or above that are new since the last alert."""
+    from coaching.messages.render import render_alert
+    from coaching.messages.views import alert_view
+
+    to_alert = list(getattr(result, "to_alert"))
+    evaluation: Evaluation = getattr(result, "evaluation")
+    if not to_alert or not athlete.alerts_enabled or athlete.unsubscribed_at is not None:
+        return 0
+    new_keys = {row.key for row in to_alert}
+    new_findings = [f for f in evaluation.findings if f.key in new_keys]
+    message = render_alert(alert_view(recipient_for(runtime, athlete, now), new_findings, evaluation))
+    queued = _queue(session, "athlete", athlete.id, "alert", evaluation.as_of.isoformat(),
+                    _channels(athlete), message, now)
+    FindingRepository(session).mark_alerted(to_alert, now)
+    return queued
+
+
+def deliver_due(runtime: Runtime, now: datetime, limit: int = 1000) -> DeliveryReport:
+    notifier = runtime.notifier
+    report = DeliveryReport()
+    with runtime.sessions.begin() as session:
+        due = OutboxRepository(session).due_ids(now, limit)
+    for message_id in due:
+        with runtime.sessions.begin() as session:
+            outbox = OutboxRepository(session)
+            row = outbox.claim(message_id, now)
+            if row is None:
+                continue
+            address, reason = _address(runtime, session, row)
+            if address is None:
+                outbox.cancel(row.id, reason)
+                report.cancelled += 1
+                continue
+            message = _as_rendered(row)
+        # The send happens outside any transaction: the row is `sending`, so no other worker
+        # takes it; if we die here, the lease expires and it is sent again (at-least-once).
+        try:
+            notifier.send(message, Channel(address))
+        except (DeliveryError, ValueError) as error:
+            with runtime.sessions.begin() as session:
+                outbox = OutboxRepository(session)
+                if isinstance(error, DeliveryError) and error.retryable:
+                    outbox.mark_failed(message_id, str(error), now + retry_delay(row.attempts))
+                else:  # a malformed address or URL will not get better by waiting
+                    outbox.cancel(message_id, f"undeliverable: {error}")
+            report.failed += 1
+            log.warning("delivery of message %s failed (attempt %s): %s", message_id, row.attempts, error)
+            continue
+        with runtime.sessions.begin() as session:
+            OutboxRepository(session).mark_sent(message_id, now)
+        report.sent += 1
+    return report
+
+
+def _address(runtime: Runtime, session: Session, row: OutboxMessage) -> tuple[str | None, str]:
+    """Where this message goes now, or None and why not (opt-outs are checked at send time)."""
+    if row.recipient_type == "coach":
+        coach = CoachRepository(session).get(row.recipient_id)
+        return (coach.email, "") if coach is not None else (None, "coach deleted")
+    athlete = AthleteRepository(session).get(row.recipient_id)
+    if athlete is None:
+        return None, "athlete deleted"
+    if athlete.unsubscribed_at is not None:
+        return None, "athlete unsubscribed"
+    if row.kind == "alert" and not athlete.alerts_enabled:
+        return None, "alerts turned off"
+    if row.kind == "weekly_summary" and not athlete.summaries_enabled:
+        return None, "weekly summaries turned off"
+    if row.channel == "email":
+        return (athlete.email, "") if athlete.email and athlete.send_email else (None, "email turned off")
+    if athlete.push_url_encrypted and athlete.send_push:
+        return runtime.box.decrypt(athlete.push_url_encrypted), ""
+    return None, "push turned off"
+
+
+def _as_rendered(row: OutboxMessage) -> RenderedMessage:
+    if row.channel == "push":
+        return RenderedMessage(kind=row.kind, subject=row.subject, html="", text=row.body_text,
+                               push_title=row.subject, push_body=row.body_text)
+    return RenderedMessage(kind=row.kind, subject=row.subject, html=row.body_html or "", text=row.body_text)
+
+
+def iso_week(day: date) -> str:
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def coach_recipients(session: Session) -> Sequence[Coach]:
+    return CoachRepository(session).all()

@@ -1,0 +1,90 @@
+"""The HTML emails in a real headless Chromium at phone and desktop widths: nothing overflows."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+from message_samples import SAMPLES, alert_for, recipient, summary_for
+
+from coaching.messages.render import render_alert, render_coach_digest, render_weekly_summary
+from coaching.messages.views import DigestAthlete, coach_digest_view
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+WIDTHS_PX = (375, 1024)
+
+if not CHROMIUM.exists():
+    if os.environ.get("COACH_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"COACH_REQUIRE_BROWSER=1 but {CHROMIUM} is missing", pytrace=False)
+    pytest.skip(f"{CHROMIUM} is not installed", allow_module_level=True)
+
+from playwright.sync_api import Browser, Route, sync_playwright  # noqa: E402
+
+# Long words, a long signed link and every kind of finding at once: the worst case for a phone.
+STRESS_NAME = "Maximiliana-Alexandrina"
+STRESS_URL = "https://coach.example/preferences?t=" + "x" * 160
+
+
+@pytest.fixture(scope="module")
+def emails() -> dict[str, str]:
+    who = recipient(first_name=STRESS_NAME, preferences_url=STRESS_URL)
+    # One finding of each rule keeps the page (and its screenshot) short enough to be quick.
+    findings = list({s.finding.rule: s.finding for s in SAMPLES}.values())
+    athletes = [
+        DigestAthlete.from_findings(f"{STRESS_NAME} {i}", findings[i : i + 3], 30.0 + i, f"https://coach.example/a/{i}")
+        for i in range(0, len(findings), 2)
+    ]
+    return {
+        "alert": render_alert(alert_for(*findings, who=who)).html,
+        "weekly_summary": render_weekly_summary(summary_for(*findings[:4], who=who)).html,
+        "coach_digest": render_coach_digest(
+            coach_digest_view("Carla", athletes, preferences_url=STRESS_URL)
+        ).html,
+    }
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.mark.parametrize("width_px", WIDTHS_PX)
+@pytest.mark.parametrize("kind", ["alert", "weekly_summary", "coach_digest"])
+def test_the_email_fits_the_screen_without_horizontal_scrolling(
+    browser: Browser, emails: dict[str, str], tmp_path: Path, kind: str, width_px: int
+) -> None:
+    requests: list[str] = []
+
+    def refuse(route: Route) -> None:
+        requests.append(route.request.url)
+        route.abort()
+
+    page = browser.new_page(viewport={"width": width_px, "height": 800})
+    try:
+        page.route("**/*", refuse)  # an email must need nothing from the network
+        page.set_content(emails[kind], wait_until="load")
+        scroll_width_px, inner_width_px = page.evaluate(
+            "[document.documentElement.scrollWidth, window.innerWidth]"
+        )
+        container_px = page.evaluate("document.querySelector('.container').getBoundingClientRect().width")
+        screenshot = Path(os.environ.get("COACH_SCREENSHOT_DIR") or tmp_path) / f"{kind}-{width_px}.png"
+        page.screenshot(path=str(screenshot), full_page=True)
+    finally:
+        page.close()
+    assert scroll_width_px <= inner_width_px
+    assert container_px <= 600
+    assert requests == []
+    assert screenshot.stat().st_size > 10_000

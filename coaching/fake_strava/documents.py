@@ -124,7 +124,8 @@ def detailed_activity(record: ActivityRecord, gear: GearRecord | None, gear_dist
     if is_run:
         doc["best_efforts"] = best_efforts(record)
     if gear is not None:
-        doc["gear"] = summary_gear(gear, gear_distance_m, athlete)
+        # A never-set nickname is null in the athlete's gear list but "" here and in GET /gear.
+        doc["gear"] = {**summary_gear(gear, gear_distance_m, athlete), "nickname": gear.nickname or ""}
     doc.update(
         {
             "photos": {"primary": None, "count": 0},

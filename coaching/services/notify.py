@@ -77,10 +77,12 @@ def _queue(
             if not message.has_push_form:
                 continue
             new = NewMessage(recipient_type, recipient_id, kind, period, "push",
-                             message.push_title or message.subject, message.push_body or "")
+                             message.push_title or message.subject, message.push_body or "",
+                             urgency=message.urgency)
         else:
             new = NewMessage(recipient_type, recipient_id, kind, period, "email",
-                             message.subject, message.text, message.html)
+                             message.subject, message.text, message.html,
+                             unsubscribe_url=message.unsubscribe_url, urgency=message.urgency)
         queued += outbox.enqueue(new, now)
     return queued
 
@@ -164,8 +166,9 @@ def _address(runtime: Runtime, session: Session, row: OutboxMessage) -> tuple[st
 def _as_rendered(row: OutboxMessage) -> RenderedMessage:
     if row.channel == "push":
         return RenderedMessage(kind=row.kind, subject=row.subject, html="", text=row.body_text,
-                               push_title=row.subject, push_body=row.body_text)
-    return RenderedMessage(kind=row.kind, subject=row.subject, html=row.body_html or "", text=row.body_text)
+                               push_title=row.subject, push_body=row.body_text, urgency=row.urgency)
+    return RenderedMessage(kind=row.kind, subject=row.subject, html=row.body_html or "", text=row.body_text,
+                           unsubscribe_url=row.unsubscribe_url, urgency=row.urgency)
 
 
 def iso_week(day: date) -> str:

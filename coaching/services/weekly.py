@@ -26,7 +26,7 @@ SUMMARY_HISTORY_DAYS = 12 * 7 + 31
 class DigestRanking:
     coach_id: int
     queued: int
-    rows: list[tuple[str, float, str]]  # name, risk score, top reason
+    rows: list[tuple[str, str, str]]  # name, risk score, top reason
 
 
 def week_just_ended(now_utc: datetime, tz_name: str) -> date:
@@ -86,16 +86,10 @@ def queue_coach_digests(runtime: Runtime, now: datetime, coach_ids: list[int] | 
             )
             queued = _queue(session, "coach", coach.id, "coach_digest", iso_week(week_start), ["email"],
                             render_coach_digest(view), now)
-            ranked = sorted(entries, key=lambda a: -a.risk_score)
+            # The artifact shows the same ranking and top reasons as the email.
             rankings.append(DigestRanking(coach.id, queued, [
-                (a.name, round(a.risk_score, 2), _top_reason(a))
-                for a in ranked
+                (row.name, row.risk, f"{row.top.title}: {row.top.why}" if row.top else "no open findings")
+                for row in (*view.flagged, *view.others)
             ]))
     return rankings
 
-
-def _top_reason(athlete: DigestAthlete) -> str:
-    if not athlete.findings:
-        return "no open findings"
-    top = max(athlete.findings, key=lambda f: (f.severity, f.evidence.value == "A"))
-    return f"{top.rule}: {top.why}"

@@ -204,6 +204,8 @@ class OutboxMessage(Base):
     subject: Mapped[str] = mapped_column(String(300))
     body_text: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str | None] = mapped_column(Text)
+    unsubscribe_url: Mapped[str | None] = mapped_column(Text)  # also sent as List-Unsubscribe
+    urgency: Mapped[str] = mapped_column(String(10), default="info")  # info | warning
     status: Mapped[str] = mapped_column(String(12), default="queued")  # queued|sending|sent|cancelled
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

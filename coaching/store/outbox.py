@@ -29,6 +29,8 @@ class NewMessage:
     subject: str
     body_text: str
     body_html: str | None = None
+    unsubscribe_url: str | None = None
+    urgency: str = "info"
 
 
 class OutboxRepository:
@@ -48,6 +50,8 @@ class OutboxRepository:
             subject=message.subject[:300],
             body_text=message.body_text,
             body_html=message.body_html,
+            unsubscribe_url=message.unsubscribe_url,
+            urgency=message.urgency,
             status="queued",
             attempts=0,
             next_attempt_at=now,

@@ -6,35 +6,28 @@ and the fault queue, whether they are touched by the server's threads or by the 
 
 from __future__ import annotations
 
-import random
 import threading
 import time
-from dataclasses import fields, replace
-from datetime import date, datetime, timedelta, timezone
+from dataclasses import replace
+from datetime import date, datetime, timezone
 from typing import Callable, Sequence
 from urllib.parse import urlencode
 
 from coaching.fake_strava import documents
 from coaching.fake_strava.api import Api
+from coaching.fake_strava.changes import ActivityChanges
 from coaching.fake_strava.config import FakeStravaConfig
 from coaching.fake_strava.counters import RequestCounters, RequestStats
 from coaching.fake_strava.faults import FaultPlan
-from coaching.fake_strava.materialize import default_name, materialize
 from coaching.fake_strava.oauth import OAuthState
-from coaching.fake_strava.plan import PlannedSession, block_of
 from coaching.fake_strava.ratelimit import RateBudget
-from coaching.fake_strava.records import ActivityRecord, AthleteRecord, GearRecord, local_to_utc
-from coaching.fake_strava.seed import DEFAULT_DAYS, extend_athlete, generate_athlete, personas_for, pool_for
+from coaching.fake_strava.records import ActivityRecord, AthleteRecord, GearRecord
+from coaching.fake_strava.seed import DEFAULT_DAYS, generate_athlete, personas_for
 from coaching.fake_strava.server import FakeHttpServer, HttpFront
 from coaching.fake_strava.store import FakeStore
 from coaching.fake_strava.webhooks import Delivery, WebhookHub
 
 DEFAULT_SCOPES = ("read", "activity:read_all", "profile:read_all")
-_KIND_FOR_SPORT = {
-    "Run": "easy", "TrailRun": "trail", "VirtualRun": "treadmill", "Ride": "ride", "VirtualRide": "ride",
-    "Swim": "swim", "WeightTraining": "strength", "Yoga": "yoga", "Walk": "walk",
-}
-_SETTABLE = {f.name for f in fields(ActivityRecord)} - {"id", "athlete_id", "upload_id"}
 
 
 class FakeStrava:
@@ -57,6 +50,7 @@ class FakeStrava:
             config=self.config, now=now, lock=self._lock, store=self._store, oauth=self._oauth,
             budget=self._budget, counters=self._counters, webhooks=self._webhooks, athlete_order=self._athlete_order,
         )
+        self._changes = ActivityChanges(self._store, self._oauth, self._webhooks)
         self._server: FakeHttpServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -130,61 +124,23 @@ class FakeStrava:
     def add_activity(self, athlete_id: int, *, start_local: datetime | None = None, **changes: object) -> int:
         """A new upload for the athlete: a typical session of `sport_type` (default an easy run
         the day after the history ends), with any ActivityRecord field overridden (units in the
-        names: distance_m, moving_s, cadence_raw, ...). Returns the new activity id."""
-        unknown = set(changes) - _SETTABLE
-        if unknown:
-            raise TypeError(f"unknown activity fields: {sorted(unknown)}")
+        names: distance_m, moving_s, cadence_raw, visibility, ...). Returns the new activity id."""
         with self._lock:
-            athlete = self._store.athletes[athlete_id]
-            sport_type = str(changes.get("sport_type", "Run"))
-            day = start_local.date() if start_local else athlete.plan_end + timedelta(days=1)
-            record = self._typical(athlete, sport_type, day)
-            if start_local is not None:
-                changes.setdefault("start_utc", local_to_utc(start_local, athlete.timezone))
-            record = _with_changes(record, changes)
-            (activity_id,) = self._store.add_activities([record], newest=True)
-            self._store.sync_gear(athlete_id)
-            self._emit_activity(record, "create", {})
-            return activity_id
+            return self._changes.add(athlete_id, start_local, dict(changes))
 
     def update_activity(self, activity_id: int, **changes: object) -> None:
         """Change an activity; title, type and privacy changes send webhook events as Strava does."""
-        unknown = set(changes) - _SETTABLE
-        if unknown:
-            raise TypeError(f"unknown activity fields: {sorted(unknown)}")
         with self._lock:
-            old = self._store.activities[activity_id]
-            new = self._store.update_activity(activity_id, **changes)
-            updates = {}
-            if new.name != old.name:
-                updates["title"] = new.name
-            if new.sport_type != old.sport_type:
-                updates["type"] = new.sport_type
-            if new.private != old.private:
-                updates["private"] = "true" if new.private else "false"
-            if updates:
-                self._emit_activity(new, "update", updates, was_private=old.private)
+            self._changes.update(activity_id, dict(changes))
 
     def delete_activity(self, activity_id: int) -> None:
         with self._lock:
-            record = self._store.delete_activity(activity_id)
-            self._emit_activity(record, "delete", {})
+            self._changes.delete(activity_id)
 
     def advance_days(self, days: int = 1) -> list[int]:
         """Every athlete trains `days` more days of their routine; returns the new activity ids."""
         with self._lock:
-            new_ids: list[int] = []
-            for athlete_id in self._athlete_order:
-                athlete = self._store.athletes[athlete_id]
-                records = extend_athlete(
-                    athlete, self._store.gear_by_athlete[athlete_id], self._store.activities_by_athlete[athlete_id],
-                    seed=self._store.seed_of[athlete_id], days=days, new_gear_id=self._store.new_gear_id,
-                )
-                new_ids.extend(self._store.add_activities(records, newest=True))
-                self._store.sync_gear(athlete_id)
-                for record in records:
-                    self._emit_activity(record, "create", {})
-            return new_ids
+            return self._changes.advance(list(self._athlete_order), days)
 
     @property
     def athlete_ids(self) -> list[int]:
@@ -322,46 +278,3 @@ class FakeStrava:
             if not delivery.done.wait(max(0.0, deadline - time.monotonic())):
                 return False
         return True
-
-    # Internals ---------------------------------------------------------------------------
-
-    def _typical(self, athlete: AthleteRecord, sport_type: str, day: date) -> ActivityRecord:
-        rng = random.Random(f"fake-strava:add:{athlete.id}:{len(self._store.activities)}")
-        kind = _KIND_FOR_SPORT.get(sport_type, "easy")
-        session = PlannedSession(day, kind, distance_km=athlete.traits.weekly_km_end * 0.22, minutes=45.0)
-        pool = pool_for(
-            athlete, self._store.gear_by_athlete[athlete.id], self._store.activities_by_athlete[athlete.id],
-            rng, self._store.new_gear_id,
-        )
-        return materialize(session, athlete, pool, rng, block=block_of(day, athlete.plan_anchor))
-
-    def _emit_activity(self, record: ActivityRecord, aspect: str, updates: dict[str, str], *, was_private: bool = False) -> None:
-        """Only athletes who authorized the app with an activity scope produce events; without
-        activity:read_all, private activities are invisible (API.md §4: going private reads as a
-        delete, going public as a create)."""
-        scopes = self._oauth.has_live_grant(record.athlete_id)
-        if scopes is None or not scopes & {"activity:read", "activity:read_all"}:
-            return
-        if "activity:read_all" not in scopes:
-            if "private" in updates:
-                aspect, updates = ("delete" if record.private else "create"), {}
-            elif record.private or (aspect == "delete" and was_private):
-                return
-        self._webhooks.emit("activity", record.id, aspect, record.athlete_id, updates)
-
-
-def _with_changes(record: ActivityRecord, changes: dict[str, object]) -> ActivityRecord:
-    """Apply overrides and keep the derived numbers consistent (speed, moving and elapsed time)."""
-    updated = replace(record, **changes)  # type: ignore[arg-type]
-    if "distance_m" in changes and updated.distance_m > 0:
-        if "moving_s" not in changes and "average_speed_mps" not in changes and record.average_speed_mps > 0:
-            updated.moving_s = max(1, int(round(updated.distance_m / record.average_speed_mps)))
-        if "average_speed_mps" not in changes:
-            updated.average_speed_mps = round(updated.distance_m / max(updated.moving_s, 1), 3)
-    elif "moving_s" in changes and "average_speed_mps" not in changes and updated.distance_m > 0:
-        updated.average_speed_mps = round(updated.distance_m / max(updated.moving_s, 1), 3)
-    if "elapsed_s" not in changes:
-        updated.elapsed_s = max(updated.elapsed_s - record.moving_s + updated.moving_s, updated.moving_s)
-    if "name" not in changes and "sport_type" in changes and changes["sport_type"] != record.sport_type:
-        updated.name = default_name(updated.sport_type, updated.start_local.hour)
-    return updated

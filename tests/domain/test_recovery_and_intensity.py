@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import time
 
 import pytest
-from domain_builders import AS_OF, activity, day, run, steady_weeks
+from domain_builders import AS_OF, activity, day, run
 
 from coaching.domain.evaluate import evaluate
 from coaching.domain.model import Evidence, Severity

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cached_property
 
 from coaching.domain.daily import History
 from coaching.domain.model import Finding, Gear, PainCheckin, Severity, Skipped
@@ -44,14 +43,21 @@ class RuleContext:
     checkins: tuple[PainCheckin, ...] = ()
     earlier: tuple[Finding, ...] = ()  # findings of the rules that ran before this one
     units: str = "metric"  # for the few `why` lines that name a distance
+    # Shared by the copies evaluate() makes as findings accumulate: derived numbers are computed once.
+    _cache: dict[str, float] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def as_of(self) -> date:
         return self.history.as_of
 
-    @cached_property
+    @property
     def pace_min_per_km(self) -> float:
         """The runner's median pace over the last 28 days, to turn km into minutes."""
+        if "pace" not in self._cache:
+            self._cache["pace"] = self._median_pace()
+        return self._cache["pace"]
+
+    def _median_pace(self) -> float:
         h = self.history
         paces = [
             r.activity.moving_s / 60.0 / r.km

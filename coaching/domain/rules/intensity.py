@@ -22,15 +22,10 @@ def max_heartrate_seen(ctx: RuleContext) -> float | None:
     return max(values) if values else None  # type: ignore[type-var]
 
 
-def hard_runs(ctx: RuleContext, runs: Sequence[Run]) -> list[Run]:
-    """Races and workouts by Strava's workout_type, else >= 88 % of max HR, else (no HR) a pace
-    15 % faster than the runner's median of D-34..D-7."""
+def hard_runs(ctx: RuleContext, runs: Sequence[Run], max_hr: float | None, usual_speed: float | None) -> list[Run]:
+    """Races and workouts by Strava's workout_type, else >= 88 % of the max HR seen in 180 days,
+    else (no HR) a pace 15 % faster than the runner's median of D-34..D-7 (`usual_speed`)."""
     t = ctx.thresholds.intensity_jump
-    h = ctx.history
-    max_hr = max_heartrate_seen(ctx)
-    baseline_last = h.day(t.recent_days)
-    baseline_first = baseline_last - t.baseline_days + 1
-    usual_speed = median([r.speed_mps for r in h.runs_between(baseline_first, baseline_last) if r.speed_mps])
     hard_types = (t.race_workout_type, t.workout_workout_type)
     result = []
     for run in runs:
@@ -52,8 +47,11 @@ def find_intensity_jump(ctx: RuleContext) -> RuleOutcome:
     baseline_first = baseline_last - t.baseline_days + 1
     if not h.covers(baseline_first):
         return skipped(INTENSITY_JUMP, f"needs {t.recent_days + t.baseline_days} days of history")
-    recent = hard_runs(ctx, h.runs_between(h.day(t.recent_days - 1), h.last_day))
-    before = hard_runs(ctx, h.runs_between(baseline_first, baseline_last))
+    max_hr = max_heartrate_seen(ctx)
+    baseline_runs = h.runs_between(baseline_first, baseline_last)
+    usual_speed = median([r.speed_mps for r in baseline_runs if r.speed_mps])
+    recent = hard_runs(ctx, h.runs_between(h.day(t.recent_days - 1), h.last_day), max_hr, usual_speed)
+    before = hard_runs(ctx, baseline_runs, max_hr, usual_speed)
     per_week_before = len(before) / (t.baseline_days / 7.0)
     outcome = RuleOutcome()
     suggested = max(1, int(t.jump_factor * per_week_before))

@@ -1,25 +1,30 @@
 """Evaluation benchmark: 1,000 synthetic athletes with a year of history each, evaluated from the
 database (the real `coaching.store` schema on SQLite).
 
-    .venv/bin/python bench/bench_evaluate.py [--athletes 1000] [--batch 200] [--db PATH] [--tracemalloc]
+    .venv/bin/python bench/bench_evaluate.py [--athletes 1000] [--batch 100] [--workers 1] [--db PATH]
+                                             [--tracemalloc]
 
 Setup (generating and inserting the history) is not timed. The timed part is what the nightly flow
 does: per batch of athletes, ONE query for all their activities of the last 400 days (ordered by
 athlete and start, served by the (athlete_id, start_utc) index) and one for their gear, rows turned
 into domain dataclasses, then `evaluate()` per athlete. Nothing is cached between athletes.
-Prints athlete-evaluations per second and peak memory (peak RSS; with --tracemalloc also the
-Python heap peak, at tracemalloc's cost in speed).
+With --workers N the batches are shared by N processes (as the nightly flow shares batches between
+workers), each with its own connection. Prints athlete-evaluations per second and peak memory (peak
+RSS of the largest process; with --tracemalloc, single process only, also the Python heap peak, at
+tracemalloc's cost in speed).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import resource
 import sys
 import tempfile
 import time
 import tracemalloc
+from concurrent.futures import ProcessPoolExecutor
 from datetime import date, datetime, timedelta, timezone
 from itertools import groupby
 from pathlib import Path
@@ -170,15 +175,32 @@ def evaluate_batch(connection, athlete_ids: list[int]) -> list:
         gear.setdefault(athlete_id, []).append(Gear(gear_id, name, distance_m, retired))
     evaluations = []
     for athlete_id, group in groupby(rows, key=lambda row: row[0]):
-        activities = [Activity(*row[1:]) for row in group]
+        activities = [Activity.from_values(row[1:]) for row in group]
         evaluations.append(evaluate(activities, AS_OF, gear=gear.get(athlete_id, ())))
     return evaluations
+
+
+_worker_engine = None
+
+
+def _init_worker(db_path: str) -> None:
+    global _worker_engine
+    _worker_engine = make_engine(f"sqlite:///{db_path}")
+
+
+def _evaluate_in_worker(athlete_ids: list[int]) -> tuple[int, int, int]:
+    assert _worker_engine is not None
+    with _worker_engine.connect() as connection:
+        evaluations = evaluate_batch(connection, athlete_ids)
+    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return len(evaluations), sum(len(e.findings) for e in evaluations), peak_kib
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--athletes", type=int, default=1000)
-    parser.add_argument("--batch", type=int, default=200)
+    parser.add_argument("--batch", type=int, default=100)
+    parser.add_argument("--workers", type=int, default=1, help="processes sharing the batches")
     parser.add_argument("--db", type=Path, default=None, help="reuse or create this SQLite file")
     parser.add_argument("--tracemalloc", action="store_true", help="also measure the Python heap peak (slower)")
     args = parser.parse_args()
@@ -192,21 +214,35 @@ def main() -> None:
         total = populate(engine, args.athletes)
         print(f"setup: {args.athletes} athletes, {total} activities inserted in {time.perf_counter() - started:.1f} s")
 
-    if args.tracemalloc:
-        tracemalloc.start()
+    engine.dispose()
     ids = list(range(1, args.athletes + 1))
-    findings = 0
-    started = time.perf_counter()
-    with engine.connect() as connection:
-        for i in range(0, len(ids), args.batch):
-            for evaluation in evaluate_batch(connection, ids[i : i + args.batch]):
-                findings += len(evaluation.findings)
-    elapsed = time.perf_counter() - started
-    heap_peak = tracemalloc.get_traced_memory()[1] if args.tracemalloc else None
+    batches = [ids[i : i + args.batch] for i in range(0, len(ids), args.batch)]
+    evaluated = findings = 0
+    heap_peak = None
     rss_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    if args.workers > 1:
+        with ProcessPoolExecutor(args.workers, initializer=_init_worker, initargs=(str(db_path),)) as pool:
+            started = time.perf_counter()
+            for count, found, peak_kib in pool.map(_evaluate_in_worker, batches):
+                evaluated, findings, rss_kib = evaluated + count, findings + found, max(rss_kib, peak_kib)
+            elapsed = time.perf_counter() - started
+    else:
+        if args.tracemalloc:
+            tracemalloc.start()
+        started = time.perf_counter()
+        with engine.connect() as connection:
+            for batch in batches:
+                for evaluation in evaluate_batch(connection, batch):
+                    evaluated, findings = evaluated + 1, findings + len(evaluation.findings)
+        elapsed = time.perf_counter() - started
+        heap_peak = tracemalloc.get_traced_memory()[1] if args.tracemalloc else None
+        rss_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
-    print(f"evaluated {len(ids)} athletes in {elapsed:.2f} s: {len(ids) / elapsed:.0f} athlete-evaluations/s")
-    print(f"findings: {findings} ({findings / len(ids):.1f} per athlete)")
+    print(
+        f"evaluated {evaluated} athletes in {elapsed:.2f} s with {args.workers} process(es) on "
+        f"{os.cpu_count()} CPUs: {evaluated / elapsed:.0f} athlete-evaluations/s"
+    )
+    print(f"findings: {findings} ({findings / max(evaluated, 1):.1f} per athlete)")
     print(f"peak RSS: {rss_kib / 1024:.0f} MiB" + (f"; Python heap peak: {heap_peak / 2**20:.0f} MiB" if heap_peak else ""))
     workdir.cleanup()
 

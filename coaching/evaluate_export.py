@@ -12,12 +12,19 @@ import csv
 import io
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone, tzinfo
 from typing import Any, Iterable, Sequence
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from coaching.domain.model import KNOWN_SPORT_TYPES, Activity, Gear
+from coaching.strava.parse import (
+    ParseError,
+    gear_from_athlete,
+    parse_activity,
+    units_from_athlete,
+)
+from coaching.strava.parse import parse_timezone as strava_timezone_name
 
 _OFFSET = re.compile(r"GMT\s*([+-])(\d{1,2}):?(\d{2})?")
 
@@ -30,17 +37,15 @@ class AthleteInfo:
 
 
 def parse_timezone(value: object) -> tzinfo | None:
-    """Strava's "(GMT-05:00) America/New_York", a bare IANA name, or just "(GMT+01:00)"."""
-    if not isinstance(value, str) or not value.strip():
-        return None
-    text = value.strip()
-    name = text.split(")", 1)[1].strip() if text.startswith("(") and ")" in text else text
-    if name:
-        try:
-            return ZoneInfo(name)
-        except (ZoneInfoNotFoundError, ValueError, OSError):
-            pass
-    match = _OFFSET.search(text)
+    """A zone for --tz: Strava's "(GMT-05:00) America/New_York", a bare IANA name, or just an
+    offset such as "(GMT+01:00)" (a fixed offset, for names this machine does not know)."""
+    try:
+        name = strava_timezone_name(value)
+    except OSError:  # an absurdly long name is not a file ZoneInfo can open
+        name = None
+    if name is not None:
+        return ZoneInfo(name)
+    match = _OFFSET.search(value) if isinstance(value, str) else None
     if match:
         sign, hours, minutes = match.groups()
         delta = timedelta(hours=int(hours), minutes=int(minutes or 0))
@@ -52,114 +57,35 @@ def parse_timezone(value: object) -> tzinfo | None:
 def activities_from_strava_json(
     records: object, *, zone: tzinfo | None = None
 ) -> tuple[list[Activity], list[str]]:
-    """`zone` (the CLI's --tz) places every activity on that zone's calendar from its UTC start;
-    without it Strava's own `start_date_local` (the activity's time zone) decides the day."""
+    """Records parsed by the Strava adapter's own parser (`coaching.strava.parse`), one at a time
+    so that an odd record costs a problem line, never the run. `zone` (the CLI's --tz) places every
+    activity on that zone's calendar from its UTC start; without it Strava's own
+    `start_date_local` (the activity's time zone) decides the day."""
     if not isinstance(records, list):
         return [], ["expected a JSON list of activities"]
     activities: list[Activity] = []
     problems: list[str] = []
     for index, record in enumerate(records):
         try:
-            activity, problem = _activity_from_record(record, zone)
+            activity = parse_activity(record).activity
+            if zone is not None:
+                activity = replace(activity, start_local=activity.start_utc.astimezone(zone).replace(tzinfo=None))
+        except ParseError as error:
+            problems.append(f"item {index}: {error}")
         except Exception as error:  # noqa: BLE001 - one odd record must never stop the rest
-            activity, problem = None, f"unreadable ({type(error).__name__})"
-        if activity is None:
-            problems.append(f"item {index}: {problem}")
+            problems.append(f"item {index}: unreadable ({type(error).__name__})")
         else:
             activities.append(activity)
     return activities, problems
 
 
-def _activity_from_record(record: object, zone: tzinfo | None) -> tuple[Activity | None, str]:
-    if not isinstance(record, dict):
-        return None, "not an activity object"
-    activity_id = _as_id(record.get("id"))
-    if activity_id is None:
-        return None, "no usable id"
-    sport_type = record.get("sport_type") or record.get("type")
-    if not isinstance(sport_type, str) or not sport_type:
-        return None, f"activity {activity_id}: no sport type"
-    start_utc = _parse_datetime(record.get("start_date"))
-    local_wall = _parse_datetime(record.get("start_date_local"))
-    own_zone = parse_timezone(record.get("timezone"))
-    start_local, start_utc = _place(start_utc, local_wall, zone, own_zone, record.get("utc_offset"))
-    if start_local is None or start_utc is None:
-        return None, f"activity {activity_id}: no start time"
-    workout_type = _as_number(record.get("workout_type"))
-    gear_id = record.get("gear_id")
-    return (
-        Activity(
-            id=activity_id,
-            sport_type=sport_type,
-            start_local=start_local,
-            start_utc=start_utc,
-            distance_m=_as_number(record.get("distance"), 0.0),
-            moving_s=_as_int(record.get("moving_time")),
-            elapsed_s=_as_int(record.get("elapsed_time")),
-            elevation_gain_m=_as_number(record.get("total_elevation_gain"), 0.0),
-            average_speed_mps=_as_number(record.get("average_speed")),
-            average_heartrate_bpm=_as_number(record.get("average_heartrate")),
-            max_heartrate_bpm=_as_number(record.get("max_heartrate")),
-            average_cadence_raw=_as_number(record.get("average_cadence")),
-            workout_type=int(workout_type) if workout_type is not None and workout_type.is_integer() else None,
-            gear_id=gear_id if isinstance(gear_id, str) and gear_id else None,
-            manual=record.get("manual") is True,
-            trainer=record.get("trainer") is True,
-            name=record.get("name") if isinstance(record.get("name"), str) else "",
-        ),
-        "",
-    )
-
-
-def _place(
-    start_utc: datetime | None,
-    local_wall: datetime | None,
-    zone: tzinfo | None,
-    own_zone: tzinfo | None,
-    utc_offset: object,
-) -> tuple[datetime | None, datetime | None]:
-    # start_date_local carries a misleading "Z": it is the wall time in the activity's own zone.
-    if local_wall is not None:
-        local_wall = local_wall.replace(tzinfo=None)
-    if start_utc is not None:
-        start_utc = start_utc.replace(tzinfo=timezone.utc) if start_utc.tzinfo is None else start_utc.astimezone(timezone.utc)
-    elif local_wall is not None:
-        offset = _as_number(utc_offset)
-        if own_zone is not None:
-            start_utc = local_wall.replace(tzinfo=own_zone).astimezone(timezone.utc)
-        else:
-            start_utc = (local_wall - timedelta(seconds=offset or 0.0)).replace(tzinfo=timezone.utc)
-    if start_utc is None:
-        return None, None
-    if zone is not None:
-        return start_utc.astimezone(zone).replace(tzinfo=None), start_utc
-    if local_wall is None:
-        local_wall = start_utc.astimezone(own_zone or timezone.utc).replace(tzinfo=None)
-    return local_wall, start_utc
-
-
 def athlete_from_strava_json(record: object) -> AthleteInfo:
     if not isinstance(record, dict):
         return AthleteInfo((), "metric", ("the athlete file is not a JSON object",))
-    gear: list[Gear] = []
-    problems: list[str] = []
-    for key in ("shoes", "bikes"):
-        items = record.get(key) or []
-        for item in items if isinstance(items, list) else []:
-            if not isinstance(item, dict) or not isinstance(item.get("id"), str):
-                problems.append(f"{key}: an item without an id was ignored")
-                continue
-            name = item.get("name") or item.get("nickname") or item["id"]
-            gear.append(
-                Gear(
-                    id=item["id"],
-                    name=name if isinstance(name, str) else item["id"],
-                    distance_m=max(_as_number(item.get("distance"), 0.0), 0.0),
-                    retired=item.get("retired") is True,
-                )
-            )
-    units = "imperial" if record.get("measurement_preference") == "feet" else "metric"
-    return AthleteInfo(tuple(gear), units, tuple(problems))
+    gear = tuple(gear_from_athlete(record))
+    listed = sum(len(record.get(key) or []) for key in ("shoes", "bikes") if isinstance(record.get(key), list))
+    problems = (f"{listed - len(gear)} shoe or bike entries without an id were ignored",) if listed > len(gear) else ()
+    return AthleteInfo(gear, units_from_athlete(record), problems)
 
 
 # --- Strava's account export (activities.csv) -------------------------------------------------
@@ -286,18 +212,6 @@ def _as_int(value: object) -> Any:
     number = _as_number(value, 0.0)
     # Non-finite numbers pass through unchanged so that the domain's guard reports them.
     return int(round(number)) if math.isfinite(number) else number
-
-
-def _parse_datetime(value: object) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    text = value.strip()
-    if text.endswith("Z"):
-        text = text[:-1] + "+00:00"
-    try:
-        return datetime.fromisoformat(text)
-    except ValueError:
-        return None
 
 
 def export_csv_from_zip(data: bytes | Iterable[bytes]) -> str:

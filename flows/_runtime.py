@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from coaching.runtime import Runtime
 from coaching.settings import Settings
+from coaching.store.db import check_schema
 
 
 def build_runtime() -> Runtime:
-    return Runtime(Settings())
+    runtime = Runtime(Settings())
+    check_schema(runtime.engine)
+    return runtime
 
 
 def batches(items: list[int], size: int) -> list[list[int]]:

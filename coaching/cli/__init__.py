@@ -8,6 +8,7 @@ from typing import Callable, TypeVar
 import typer
 
 from coaching.settings import ConfigError
+from coaching.store.db import SchemaOutOfDate
 
 T = TypeVar("T")
 
@@ -31,7 +32,7 @@ def guarded(fn: Callable[[], T]) -> T:
     """Run a command body, turning known user-facing errors into one line and exit code 2."""
     try:
         return fn()
-    except ConfigError as error:
+    except (ConfigError, SchemaOutOfDate) as error:
         fail(str(error))
     except ValueError as error:
         fail(str(error))
@@ -71,7 +72,40 @@ def _register_optional_commands() -> None:
     register_evaluate(app)
 
 
+def preflight(*, needs_strava: bool = False) -> None:
+    """Check configuration and schema before a flow starts, so a user mistake is one line here
+    rather than a failed flow run with Prefect's traceback in the log."""
+    from coaching.runtime import Runtime
+    from coaching.settings import Settings
+    from coaching.store.athletes import AthleteRepository
+    from coaching.store.db import check_schema
+
+    runtime = Runtime(Settings())
+    try:
+        check_schema(runtime.engine)
+        with runtime.sessions.begin() as session:
+            has_athletes = bool(AthleteRepository(session).connected())
+        if has_athletes or runtime.settings.token_key is not None:
+            runtime.box  # noqa: B018  (decodes and validates the keys)
+        if has_athletes:
+            runtime.settings.require_link_secret()
+            if needs_strava:
+                runtime.settings.require_strava_app()
+    finally:
+        runtime.close()
+
+
+def _quiet_warnings() -> None:
+    import warnings
+
+    import stravalib  # noqa: F401  (its import turns every warning on, globally)
+
+    # Libraries' deprecation notices are for their developers, not for someone running `coach`.
+    warnings.filterwarnings("ignore", category=DeprecationWarning)
+
+
 def main() -> None:
+    _quiet_warnings()
     _register_optional_commands()
     app(prog_name="coach")
 

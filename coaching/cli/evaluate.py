@@ -4,10 +4,17 @@
                    [--format json|text]
     coach evaluate --strava-export EXPORT.zip --as-of 2025-10-18
 
-JSON output (numbers always metric): {"as_of", "units", "risk_score", "metrics", "findings": [{"rule",
-"severity", "evidence", "activity_id", "subject", "key", "metrics", "why", "suggestions":
-[{"category", "text"}]}], "skipped": [{"rule", "reason"}], "data_quality": [str]}. Text output is
-a report for a person in the athlete's units. Bad input: one line on stderr, exit code 2.
+JSON output, one object (numbers always metric; suggestion text in the athlete's units):
+  as_of, units, risk_score,
+  metrics: weekly_run_km (12 rolling 7-day blocks ending on as_of, oldest first), ctl, atl, tsb
+           (exponentially weighted daily run km, 42/7 days), acwr (uncoupled, null without 28 days),
+           rest_days_7d, runs_7d, longest_run_30d_km, cross_training_min_7d, strength_sessions_7d,
+           median_cadence_spm (steps/min, 28 days), shoes [{id, name, km, retired}],
+  findings: [{rule, severity (info|caution|warning), evidence (A|B|C), activity_id, subject, key,
+              metrics (unit-suffixed), why, suggestions [{category, text}]}], most serious first,
+  skipped: [{rule, reason}] (rules without the history they need),
+  data_quality: [str] (records excluded, merged or unreadable, and why).
+Text output is a report for a person in the athlete's units. Bad input: one line on stderr, exit 2.
 """
 
 from __future__ import annotations

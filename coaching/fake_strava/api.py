@@ -130,23 +130,21 @@ class Api:
     def handle(self, request: Request, injected: str | None = None) -> Reply:
         """Answer one request; `injected` is "500" or "429" to replace the real answer."""
         route, params = match_route(request.method, request.path)
+        # API.md §3: the budget covers /api/v3 calls; stravalib skips the /oauth/ ones too.
         budgeted = request.path.startswith(API + "/") and "/oauth/" not in request.path
         with self.lock:
-            headers: dict[str, str] = {}
-            if budgeted:
-                allowed, headers = self.budget.admit(self.now())
-                if not allowed:
-                    self.counters.rate_limited += 1
-                    return Reply(429, errors.RATE_LIMITED, headers)
+            allowed, headers = self.budget.admit(self.now()) if budgeted else (True, {})
+            if not allowed:
+                self.counters.rate_limited += 1
+                return Reply(429, errors.RATE_LIMITED, headers)
             if injected == "500":
                 return Reply(500, errors.SERVER_ERROR, headers)
             if injected == "429":
                 return Reply(429, errors.RATE_LIMITED, headers)
             if route is None:
                 return Reply(404, errors.UNKNOWN_PATH, headers)
-            if route.locked:
-                reply = self._call(route, request, params)
-        if not route.locked:
+            reply = self._call(route, request, params) if route.locked else None
+        if reply is None:  # a handler that must not hold the lock while it calls out
             reply = self._call(route, request, params)
         reply.headers.update(headers)
         return reply

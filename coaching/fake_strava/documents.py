@@ -102,7 +102,9 @@ def summary_activity(record: ActivityRecord) -> dict:
     return doc
 
 
-def detailed_activity(record: ActivityRecord, gear: GearRecord | None, gear_distance_m: float, athlete: AthleteRecord | None) -> dict:
+def detailed_activity(
+    record: ActivityRecord, gear: GearRecord | None, gear_distance_m: float, athlete: AthleteRecord | None
+) -> dict:
     doc = _head(record, 3)
     doc["map"] = {"id": f"a{record.id}", "polyline": "", "resource_state": 3, "summary_polyline": ""}
     doc.update(_body(record))

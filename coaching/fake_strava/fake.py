@@ -65,7 +65,7 @@ class FakeStrava:
         )
         self._server = FakeHttpServer(self.config.host, self.config.port, front)
         self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-strava", daemon=True
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, name="fake-strava", daemon=True
         )
         self._thread.start()
         return self
@@ -218,8 +218,10 @@ class FakeStrava:
     def revoke_athlete(self, athlete_id: int) -> None:
         """The runner removes the app on strava.com/settings/apps: tokens die, a webhook says so."""
         with self._lock:
+            was_connected = self._oauth.has_live_grant(athlete_id) is not None
             self._oauth.revoke_athlete(athlete_id)
-            self._webhooks.emit("athlete", athlete_id, "update", athlete_id, {"authorized": "false"})
+            if was_connected:
+                self._webhooks.emit("athlete", athlete_id, "update", athlete_id, {"authorized": "false"})
 
     # Faults, latency, budget, counters ----------------------------------------------------
 

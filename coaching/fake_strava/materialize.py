@@ -96,7 +96,8 @@ def materialize(
     record.timezone = athlete.timezone
     record.name = session.name or default_name(record.sport_type, local.hour)
     record.gear_id = pool.gear_for(session.kind, record.distance_m)
-    record.average_temp_c = 21 if record.trainer or record.sport_type in ("WeightTraining", "Yoga", "Swim") else _temperature_c(athlete, session.day, rng)
+    indoors = record.trainer or record.sport_type in ("WeightTraining", "Yoga", "Swim")
+    record.average_temp_c = 21 if indoors else _temperature_c(athlete, session.day, rng)
     record.device_name = athlete.device_name
     record.external_id = _external_id(athlete, local, rng)
     record.visibility = session.visibility or _visibility(record, athlete, rng, block)
@@ -137,10 +138,10 @@ def _run(session: PlannedSession, athlete: AthleteRecord, rng: random.Random) ->
     per_km = rng.uniform(25.0, 45.0) if sport_type == "TrailRun" else traits.hilliness_m_per_km * rng.uniform(0.75, 1.25)
     gain = 0.0 if treadmill else round(per_km * distance_m / 1000.0, 1)
     low = round(athlete.altitude_m + rng.uniform(-15.0, 15.0), 1)
-    record = _blank(
-        sport_type, distance_m, moving_s, moving_s + int(rng.uniform(0.3, 1.0) * extra_s), average_speed,
-        round(average_speed * rng.uniform(1.25, 1.7), 1), avg_hr, min(traits.hr_max_bpm, float(round(avg_hr + rng.uniform(8, 18)))),
-    )
+    max_hr = min(traits.hr_max_bpm, float(round(avg_hr + rng.uniform(8, 18))))
+    elapsed_s = moving_s + int(rng.uniform(0.3, 1.0) * extra_s)
+    max_speed = round(average_speed * rng.uniform(1.25, 1.7), 1)  # GPS spikes, as in the recordings
+    record = _blank(sport_type, distance_m, moving_s, elapsed_s, average_speed, max_speed, avg_hr, max_hr)
     record.cadence_raw = round(cadence, 1)
     record.elevation_gain_m = gain
     record.elev_low_m = None if treadmill else low

@@ -107,7 +107,9 @@ def _runs_in_block(sessions: list[PlannedSession], anchor: date, block: int) -> 
     return [s for s in sessions if s.is_run and block_of(s.day, anchor) == block]
 
 
-def _long_run_spike(sessions: list[PlannedSession], anchor: date, traits: Traits, rng: random.Random) -> list[PlannedSession]:
+def _long_run_spike(
+    sessions: list[PlannedSession], anchor: date, traits: Traits, rng: random.Random
+) -> list[PlannedSession]:
     week = _runs_in_block(sessions, anchor, 0)
     spike = next((s for s in week if s.kind == "long"), max(week, key=lambda s: s.day))
     window = [s.distance_km for s in sessions if s.is_run and 1 <= (spike.day - s.day).days <= 30]
@@ -124,7 +126,9 @@ def _long_run_spike(sessions: list[PlannedSession], anchor: date, traits: Traits
     return sessions
 
 
-def _ramp(sessions: list[PlannedSession], anchor: date, traits: Traits, rng: random.Random) -> list[PlannedSession]:
+def _ramp(
+    sessions: list[PlannedSession], anchor: date, traits: Traits, rng: random.Random
+) -> list[PlannedSession]:
     base_km = sum(s.distance_km for s in _runs_in_block(sessions, anchor, 2))
     long_km = next((s.distance_km for s in _runs_in_block(sessions, anchor, 2) if s.kind == "long"), 0.0)
     run_days = {s.day for s in sessions if s.is_run}
@@ -145,7 +149,9 @@ def _ramp(sessions: list[PlannedSession], anchor: date, traits: Traits, rng: ran
     return sessions
 
 
-def _no_rest(sessions: list[PlannedSession], anchor: date, traits: Traits, rng: random.Random) -> list[PlannedSession]:
+def _no_rest(
+    sessions: list[PlannedSession], anchor: date, traits: Traits, rng: random.Random
+) -> list[PlannedSession]:
     run_days = {s.day for s in sessions if s.is_run}
     for back in range(12):  # RULES.md no-rest-day: warning at 10 days in a row
         day = anchor - timedelta(days=back)
@@ -157,7 +163,9 @@ def _no_rest(sessions: list[PlannedSession], anchor: date, traits: Traits, rng: 
     return sessions
 
 
-def _low_cadence(sessions: list[PlannedSession], anchor: date, traits: Traits, rng: random.Random) -> list[PlannedSession]:
+def _low_cadence(
+    sessions: list[PlannedSession], anchor: date, traits: Traits, rng: random.Random
+) -> list[PlannedSession]:
     for s in sessions:
         block = block_of(s.day, anchor)
         if s.is_run and block in (1, 2):
@@ -167,7 +175,9 @@ def _low_cadence(sessions: list[PlannedSession], anchor: date, traits: Traits, r
     return sessions
 
 
-def _random(sessions: list[PlannedSession], anchor: date, traits: Traits, rng: random.Random) -> list[PlannedSession]:
+def _random(
+    sessions: list[PlannedSession], anchor: date, traits: Traits, rng: random.Random
+) -> list[PlannedSession]:
     first = min((s.day for s in sessions), default=anchor)
     span = (anchor - first).days
     if span > 60 and rng.random() < 0.5:  # a holiday or an illness somewhere in the history

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 from datetime import date
 from typing import Callable, Sequence
@@ -27,7 +28,7 @@ def serve_forever(
     latency_s: float = 0.0,
     redirect_uri: str = DEFAULT_REDIRECT_URI,
     stop: threading.Event | None = None,
-    echo: Callable[[str], None] = print,
+    echo: Callable[[str], None] = functools.partial(print, flush=True),
 ) -> None:
     """Seed, start, print how to connect, then serve until Ctrl-C (or until `stop` is set)."""
     config = FakeStravaConfig(client_id=client_id, client_secret=client_secret, host=host, port=port, latency_s=latency_s)

@@ -60,3 +60,25 @@ def current_revision(engine: Engine) -> str | None:
 
 def table_names(engine: Engine) -> list[str]:
     return sorted(inspect(engine).get_table_names())
+
+
+def head_revision() -> str:
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(alembic_config(make_engine("sqlite://"))).get_current_head()
+    assert head is not None
+    return head
+
+
+class SchemaOutOfDate(Exception):
+    pass
+
+
+def check_schema(engine: Engine) -> None:
+    """Fail early, with what to do, instead of on the first query against a missing table."""
+    current, head = current_revision(engine), head_revision()
+    if current != head:
+        raise SchemaOutOfDate(
+            f"the database is at revision {current or 'none (empty)'} but this version needs {head}: "
+            "run `coach db upgrade`"
+        )

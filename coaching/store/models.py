@@ -248,3 +248,44 @@ class PainCheckin(Base):
     day: Mapped[date] = mapped_column(Date)  # the runner's local day
     score: Mapped[int] = mapped_column(Integer)  # 0-10
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class WebhookEvent(Base):
+    """A Strava push event, queued on receipt (Strava waits only 2 s) and processed later.
+
+    Strava retries an event it thinks we missed, so the same event can arrive more than once:
+    `dedupe_key` (a hash of the event) keeps one row per event.
+    """
+
+    __tablename__ = "webhook_events"
+    __table_args__ = (
+        UniqueConstraint("dedupe_key", name="uq_webhook_events_dedupe"),
+        Index("ix_webhook_events_due", "status", "next_attempt_at"),
+        Index("ix_webhook_events_owner", "owner_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dedupe_key: Mapped[str] = mapped_column(String(64))
+    subscription_id: Mapped[int] = mapped_column(BigInteger)
+    object_type: Mapped[str] = mapped_column(String(20))  # activity | athlete
+    object_id: Mapped[int] = mapped_column(BigInteger)
+    aspect_type: Mapped[str] = mapped_column(String(10))  # create | update | delete
+    owner_id: Mapped[int] = mapped_column(BigInteger)  # the athlete's Strava id
+    updates: Mapped[dict] = mapped_column(JSON, default=dict)
+    event_time: Mapped[int] = mapped_column(BigInteger)  # epoch seconds, as Strava sends it
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    status: Mapped[str] = mapped_column(String(12), default="queued")  # queued|processing|done|ignored|failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    processed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    outcome: Mapped[str | None] = mapped_column(String(500))
+
+
+class PushSubscription(Base):
+    """Our one Strava push subscription (one per application): events naming another id are dropped."""
+
+    __tablename__ = "strava_subscriptions"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)  # Strava's id
+    callback_url: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

@@ -63,6 +63,7 @@ def test_evaluation_never_raises_and_its_metrics_are_strict_json(activities, che
     for finding in evaluation.findings:
         json.dumps(dict(finding.metrics), allow_nan=False)
         assert finding.why and all(s.text for s in finding.suggestions)
+        assert "knee" in finding.why or "patellofemoral" in finding.why, finding.why
 
 
 LOAD_RULES = {"long-run-spike", "return-after-break", "weekly-ramp", "acwr", "no-rest-day"}

@@ -145,3 +145,24 @@ def test_activity_fields_are_plain_enough_to_rebuild_positionally() -> None:
         "average_cadence_raw", "workout_type", "gear_id", "manual", "trainer", "name",
     ]
     assert AS_OF - timedelta(days=1) == day(1)
+
+
+def test_the_fast_constructor_builds_the_same_frozen_activity() -> None:
+    values = [getattr(run(1, 10.0, gear_id="g1", heartrate=150.0), f.name) for f in dataclasses.fields(Activity)]
+    fast = Activity.from_values(values)
+    assert fast == Activity(*values) and hash(fast) == hash(Activity(*values))
+    try:
+        fast.distance_m = 1.0  # type: ignore[misc]
+    except dataclasses.FrozenInstanceError:
+        pass
+    else:
+        raise AssertionError("from_values built a mutable activity")
+
+
+def test_a_start_local_with_a_zone_attached_is_read_as_wall_time() -> None:
+    from datetime import timezone as tz
+
+    aware = run(1, 10.0)
+    aware = dataclasses.replace(aware, start_local=aware.start_local.replace(tzinfo=tz(timedelta(hours=-5))))
+    evaluation = evaluate([aware, run(2, 5.0)], AS_OF)
+    assert evaluation.metrics["weekly_run_km"][-1] == 15.0

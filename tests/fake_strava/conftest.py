@@ -22,10 +22,10 @@ def make_fake(clock: FakeClock) -> Iterator[Callable[..., FakeStrava]]:
     """Build, seed and start fakes; all are stopped after the test."""
     started: list[FakeStrava] = []
 
-    def build(count: int = 2, personas: list[str] | None = None, **config: Any) -> FakeStrava:
+    def build(count: int = 2, personas: list[str] | None = None, days: int = 90, **config: Any) -> FakeStrava:
         config.setdefault("timeout_fault_s", 2.0)
         fake = FakeStrava(FakeStravaConfig(client_id=CLIENT_ID, client_secret=SECRET, **config), now=clock)
-        fake.seed(count=count, end_date=END_DATE, personas=personas or ["steady"], seed=42)
+        fake.seed(count=count, end_date=END_DATE, personas=personas or ["steady"], seed=42, days=days)
         started.append(fake.start())
         return fake
 

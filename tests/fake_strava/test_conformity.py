@@ -161,7 +161,10 @@ def test_token_answers_match_the_recordings(every_persona: FakeStrava) -> None:
     form = {"client_id": CLIENT_ID, "client_secret": "fake-secret", "grant_type": "authorization_code", "code": code}
     exchange = requests.post(f"{every_persona.base_url}/oauth/token", data=form, timeout=5).json()
     assert_same_shape(exchange, load_fixture("token_exchange_response.real_2018.json"))
-    form = {"client_id": CLIENT_ID, "client_secret": SECRET, "grant_type": "refresh_token", "refresh_token": exchange["refresh_token"]}
+    form = {
+        "client_id": CLIENT_ID, "client_secret": SECRET, "grant_type": "refresh_token",
+        "refresh_token": exchange["refresh_token"],
+    }
     refresh = requests.post(f"{every_persona.base_url}/oauth/token", data=form, timeout=5).json()
     assert_same_shape(refresh, load_fixture("token_refresh_response.real_2018.json"))
 
@@ -194,7 +197,9 @@ def test_rate_limit_header_names_are_the_recorded_ones(every_persona: FakeStrava
     assert response.headers["Content-Type"] == recorded["Content-Type"]
 
 
-def _get(fake: FakeStrava, athlete_id: int, path: str, scopes: tuple[str, ...] = ("read", "activity:read_all", "profile:read_all")) -> requests.Response:
+def _get(
+    fake: FakeStrava, athlete_id: int, path: str, scopes: tuple[str, ...] = ("read", "activity:read_all", "profile:read_all")
+) -> requests.Response:
     token = fake.issue_tokens(athlete_id, scopes)["access_token"]
     response = requests.get(f"{fake.base_url}{path}", headers={"Authorization": f"Bearer {token}"}, timeout=5)
     assert response.status_code == 200, response.text

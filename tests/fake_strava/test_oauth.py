@@ -14,7 +14,8 @@ from fake_strava_helpers import CLIENT_ID, REDIRECT, SECRET, connect, load_fixtu
 
 def test_authorize_redirects_with_code_granted_scope_and_state(fake: FakeStrava) -> None:
     athlete_id = fake.athlete_ids[1]
-    query = follow_authorize(fake.authorize_url(REDIRECT, athlete_id=athlete_id, scopes=("read", "activity:read_all"), state="xyz"))
+    url = fake.authorize_url(REDIRECT, athlete_id=athlete_id, scopes=("read", "activity:read_all"), state="xyz")
+    query = follow_authorize(url)
     assert query["state"] == "xyz"
     assert query["scope"] == "read,activity:read_all"
     assert len(query["code"]) == 40
@@ -100,7 +101,8 @@ def test_a_denied_consent_redirects_with_access_denied_and_no_code(fake: FakeStr
 
 def test_a_runner_who_unticks_activity_scope_gets_the_missing_permission_401(fake: FakeStrava) -> None:
     fake.grant_scopes_next(["read"])
-    query = follow_authorize(fake.authorize_url(REDIRECT, athlete_id=fake.athlete_ids[0], scopes=("read", "activity:read_all")))
+    url = fake.authorize_url(REDIRECT, athlete_id=fake.athlete_ids[0], scopes=("read", "activity:read_all"))
+    query = follow_authorize(url)
     assert query["scope"] == "read"
     client = stravalib_client(fake.base_url)
     client.exchange_code_for_token(CLIENT_ID, SECRET, query["code"])
@@ -141,7 +143,10 @@ def test_the_refresh_answer_has_no_athlete(fake: FakeStrava, clock: FakeClock) -
     clock.advance(21600)
     response = requests.post(
         f"{fake.base_url}/oauth/token",
-        data={"client_id": CLIENT_ID, "client_secret": SECRET, "refresh_token": access["refresh_token"], "grant_type": "refresh_token"},
+        data={
+            "client_id": CLIENT_ID, "client_secret": SECRET, "refresh_token": access["refresh_token"],
+            "grant_type": "refresh_token",
+        },
         timeout=5,
     )
     assert set(response.json()) == set(load_fixture("token_refresh_response.real_2018.json"))

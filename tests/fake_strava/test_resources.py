@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from typing import Callable
 
 import pytest
 import requests
@@ -43,7 +44,8 @@ def test_get_athlete_without_profile_scope_is_the_summary_without_gear(fake: Fak
     assert not athlete.shoes and not athlete.bikes
 
 
-def test_activities_come_newest_first_in_pages_of_200(fake: FakeStrava) -> None:
+def test_activities_come_newest_first_in_pages_of_200(make_fake: Callable[..., FakeStrava]) -> None:
+    fake = make_fake(count=1, days=182)
     athlete_id = fake.athlete_ids[0]
     client, access = connect(fake, athlete_id)
     expected = sorted(fake.activities(athlete_id), key=lambda a: a.start_utc, reverse=True)
@@ -56,7 +58,8 @@ def test_activities_come_newest_first_in_pages_of_200(fake: FakeStrava) -> None:
     assert fake.stats.by_route["GET /api/v3/athlete/activities"] == 4  # stravalib: 2 pages; we: 2
 
 
-def test_per_page_defaults_to_30_and_is_capped_at_200(fake: FakeStrava) -> None:
+def test_per_page_defaults_to_30_and_is_capped_at_200(make_fake: Callable[..., FakeStrava]) -> None:
+    fake = make_fake(count=1, days=182)
     token = fake.issue_tokens(fake.athlete_ids[0])["access_token"]
     assert len(_raw_list(fake, token)) == 30
     assert len(_raw_list(fake, token, per_page=500)) == 200
@@ -94,7 +97,7 @@ def test_add_activity_appears_in_the_list_with_the_given_numbers(fake: FakeStrav
     assert newest.start_date_local.date() == END_DATE + timedelta(days=1)  # the day after the history
 
 
-def test_private_activities_are_listed_only_with_activity_read_all(make_fake) -> None:  # type: ignore[no-untyped-def]
+def test_private_activities_are_listed_only_with_activity_read_all(make_fake: Callable[..., FakeStrava]) -> None:
     fake = make_fake(count=1)
     athlete_id = fake.athlete_ids[0]
     private_id = fake.add_activity(athlete_id, sport_type="Run", visibility="only_me")

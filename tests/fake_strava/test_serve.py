@@ -42,7 +42,9 @@ def test_serve_forever_prints_the_base_url_credentials_and_working_authorize_url
 def test_the_module_entry_point_passes_its_options_on(monkeypatch: pytest.MonkeyPatch) -> None:
     seen: dict = {}
     monkeypatch.setattr(cli, "serve_forever", lambda *args, **kwargs: seen.update(args=args, kwargs=kwargs))
-    cli.main(["--port", "8123", "--athletes", "3", "--end-date", "2026-11-24", "--personas", "steady,ramp", "--latency-ms", "50"])
+    cli.main(
+        ["--port", "8123", "--athletes", "3", "--end-date", "2026-11-24", "--personas", "steady,ramp", "--latency-ms", "50"]
+    )
     assert seen["args"] == (8123, 3, 42, date(2026, 11, 24))
     assert seen["kwargs"]["personas"] == ["steady", "ramp"]
     assert seen["kwargs"]["latency_s"] == pytest.approx(0.05)

@@ -43,10 +43,10 @@ def hard_runs(ctx: RuleContext, runs: Sequence[Run], max_hr: float | None, usual
 def find_intensity_jump(ctx: RuleContext) -> RuleOutcome:
     t = ctx.thresholds.intensity_jump
     h = ctx.history
-    baseline_last = h.day(t.recent_days)
-    baseline_first = baseline_last - t.baseline_days + 1
-    if not h.covers(baseline_first):
+    window = ctx.baseline_window(t.recent_days, t.baseline_days)
+    if window is None:
         return skipped(INTENSITY_JUMP, f"needs {t.recent_days + t.baseline_days} days of history")
+    baseline_first, baseline_last = window
     max_hr = max_heartrate_seen(ctx)
     baseline_runs = h.runs_between(baseline_first, baseline_last)
     usual_speed = median([r.speed_mps for r in baseline_runs if r.speed_mps])
@@ -98,10 +98,10 @@ def find_hill_jump(ctx: RuleContext) -> RuleOutcome:
     """More climbing, or more trail, than the runner's recent norm (VirtualRun has no terrain)."""
     t = ctx.thresholds.hill_jump
     h = ctx.history
-    baseline_last = h.day(t.recent_days)
-    baseline_first = baseline_last - t.baseline_days + 1
-    if not h.covers(baseline_first):
+    window = ctx.baseline_window(t.recent_days, t.baseline_days)
+    if window is None:
         return skipped(HILL_JUMP, f"needs {t.recent_days + t.baseline_days} days of history")
+    baseline_first, baseline_last = window
     recent = [r for r in h.runs_between(h.day(t.recent_days - 1), h.last_day) if r.activity.sport_type != "VirtualRun"]
     before = [r for r in h.runs_between(baseline_first, baseline_last) if r.activity.sport_type != "VirtualRun"]
     weeks_before = t.baseline_days / 7.0

@@ -170,7 +170,7 @@ def find_weekly_ramp(ctx: RuleContext) -> RuleOutcome:
                     "ramp_2w_pct": None if ramp_2w is None else round(ramp_2w, 1),
                     "excess_km": round_km(excess_km),
                     "swap_cross_training_min": ctx.minutes_for_km(excess_km),
-                    "label": "guideline, weak evidence" if severity is Severity.INFO else "",
+                    **({"label": "guideline, weak evidence"} if severity is Severity.INFO else {}),
                 },
             )
         ]
@@ -215,7 +215,7 @@ def find_acwr(ctx: RuleContext) -> RuleOutcome:
     else:
         text = (
             f"This week's running is {value:.2f} times your usual daily load, {why} the range where "
-            "tissues keep up; a team-sport measure, weak evidence for runners."
+            "the knee's tissues keep up; a team-sport measure, weak evidence for runners."
         )
     return RuleOutcome(
         findings=[
@@ -229,7 +229,7 @@ def find_acwr(ctx: RuleContext) -> RuleOutcome:
                     "acute_daily_km": round_km(acute),
                     "chronic_daily_km": round_km(chronic),
                     "chronic_weekly_km": round_km(chronic * 7),
-                    "label": "detraining" if severity is Severity.INFO else "",
+                    **({"label": "detraining"} if severity is Severity.INFO else {}),
                 },
             )
         ]

@@ -6,7 +6,6 @@ from datetime import date
 
 from coaching.domain.model import Evidence, Finding, PainCheckin, Severity
 from coaching.domain.rules.base import PAIN_REPORTED, RuleContext, RuleOutcome, skipped
-from coaching.domain.stats import median
 
 
 def _valid(checkin: PainCheckin) -> bool:
@@ -49,8 +48,7 @@ def find_reported_pain(ctx: RuleContext) -> RuleOutcome:
         why = f"Your knee pain rose to {latest.score}/10 the morning after a run; pain that follows runs is the knee asking for less load."
     else:
         why = f"You reported knee pain of {latest.score}/10; pain is the knee's own signal that the load is more than it can take."
-    minutes = [r.activity.moving_s / 60.0 for r in h.runs_between(h.day(27), h.last_day)]
-    swap = int(-(-(median(minutes) or 30.0) // 5) * 5)
+    swap = ctx.usual_run_minutes(28)
     return RuleOutcome(
         findings=[
             Finding(

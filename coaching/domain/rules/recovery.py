@@ -6,7 +6,7 @@ import math
 
 from coaching.domain.model import Evidence, Finding, Severity
 from coaching.domain.rules.base import MONOTONY, NO_REST_DAY, RuleContext, RuleOutcome, skipped
-from coaching.domain.stats import median, round_km
+from coaching.domain.stats import round_km
 
 
 def run_streak_days(ctx: RuleContext) -> int:
@@ -21,7 +21,6 @@ def run_streak_days(ctx: RuleContext) -> int:
 
 def find_no_rest_day(ctx: RuleContext) -> RuleOutcome:
     t = ctx.thresholds.no_rest_day
-    h = ctx.history
     streak = run_streak_days(ctx)
     if streak >= t.warning_days:
         severity = Severity.WARNING
@@ -29,8 +28,7 @@ def find_no_rest_day(ctx: RuleContext) -> RuleOutcome:
         severity = Severity.CAUTION
     else:
         return RuleOutcome()
-    recent_minutes = [r.activity.moving_s / 60.0 for r in h.runs_between(h.day(6), h.last_day)]
-    swap_min = int(-(-(median(recent_minutes) or 30.0) // 5) * 5)
+    swap_min = ctx.usual_run_minutes(7)
     return RuleOutcome(
         findings=[
             Finding(

@@ -46,8 +46,8 @@ def find_worn_or_unrotated_shoes(ctx: RuleContext) -> RuleOutcome:
                 evidence=Evidence.B,
                 subject=gear_id,
                 why=(
-                    f"Your {name} has {format_distance_km(km, ctx.units)}; worn midsoles cushion less, and the evidence "
-                    "for a mileage limit is weak but rotating pairs helps."
+                    f"Your {name} has {format_distance_km(km, ctx.units)}; worn midsoles cushion the knee less (the "
+                    "evidence for a mileage limit is weak, for rotating pairs better)."
                 ),
                 metrics={"shoe_id": gear_id, "shoe_name": name, "shoe_km": round_km(km), "reason": "mileage"},
             )
@@ -65,7 +65,7 @@ def find_worn_or_unrotated_shoes(ctx: RuleContext) -> RuleOutcome:
                 subject=f"{only}:rotation",
                 why=(
                     f"Every run of the last {t.recent_days} days was in {name}; runners who rotated "
-                    "several pairs had fewer injuries."
+                    "several pairs had fewer injuries, the knee's among them."
                 ),
                 metrics={
                     "shoe_id": only,

@@ -64,7 +64,7 @@ def find_strength_missing(ctx: RuleContext) -> RuleOutcome:
                 evidence=Evidence.A,
                 why=(
                     f"You average {per_week:.1f} strength sessions a week; hip and thigh strength "
-                    "work cut sports injuries by about two thirds in trials"
+                    "steadies the knee and cut sports injuries by about two thirds in trials"
                     + (", and your knee load is rising." if knee_load else ".")
                 ),
                 metrics={

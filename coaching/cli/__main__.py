@@ -1,0 +1,3 @@
+from coaching.cli import main
+
+main()

@@ -1,0 +1,298 @@
+"""Strava push events (API.md §4): queued on receipt, processed later by re-fetching through the API.
+
+Strava waits only 2 s for the callback's answer, so the web endpoint only validates and inserts a
+row. Events are not signed: an event naming another subscription is dropped, and no event is
+trusted for its content. Every activity event, whatever its aspect, becomes "fetch the activity with
+its owner's token": found means store it, not found (deleted, or made private without
+`activity:read_all`) means remove it. A revocation is believed only once Strava refuses the
+athlete's token. Processing the same event twice therefore changes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Mapping
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from coaching.runtime import Runtime
+from coaching.services.account import erase_athlete
+from coaching.services.tokens import NotConnected, fresh_access_token
+from coaching.store.activities import ActivityRepository, GearRepository
+from coaching.store.athletes import AthleteRepository
+from coaching.store.models import Activity, Athlete, PushSubscription, WebhookEvent
+from coaching.store.tokens import TokenRepository
+from coaching.strava.errors import AuthRevoked, BadRequest, MissingScope, NotFound, RateLimited, StravaError
+from coaching.strava.parse import ParseError, parse_activity, parse_gear
+
+log = logging.getLogger(__name__)
+
+OBJECT_TYPES = ("activity", "athlete")
+ASPECT_TYPES = ("create", "update", "delete")
+PROCESSING_LEASE = timedelta(minutes=10)  # a worker that died mid-event gives it back after this
+MAX_ATTEMPTS = 6
+RETRY_FIRST = timedelta(minutes=2)
+
+
+class BadEvent(ValueError):
+    """The body is not a Strava event (the message names the field, never echoes the data)."""
+
+
+@dataclass(frozen=True)
+class IncomingEvent:
+    subscription_id: int
+    object_type: str
+    object_id: int
+    aspect_type: str
+    owner_id: int
+    event_time: int
+    updates: dict[str, str]
+
+    @classmethod
+    def parse(cls, body: Any) -> IncomingEvent:
+        if not isinstance(body, dict):
+            raise BadEvent("an event is a JSON object")
+        numbers = {name: _whole(body.get(name), name) for name in ("subscription_id", "object_id", "owner_id", "event_time")}
+        object_type, aspect_type = body.get("object_type"), body.get("aspect_type")
+        if object_type not in OBJECT_TYPES:
+            raise BadEvent("object_type must be activity or athlete")
+        if aspect_type not in ASPECT_TYPES:
+            raise BadEvent("aspect_type must be create, update or delete")
+        updates = body.get("updates") or {}
+        if not isinstance(updates, dict) or len(updates) > 20:
+            raise BadEvent("updates must be a small JSON object")
+        # Strava sends the values as strings ("true"/"false"); keep them so, bounded.
+        clean = {str(k)[:40]: str(v)[:300] for k, v in updates.items()}
+        return cls(updates=clean, object_type=object_type, aspect_type=aspect_type, **numbers)
+
+    @property
+    def dedupe_key(self) -> str:
+        """Strava retries an event it thinks we missed: the same event hashes to the same key."""
+        text = json.dumps(
+            [self.subscription_id, self.object_type, self.object_id, self.aspect_type, self.owner_id,
+             self.event_time, sorted(self.updates.items())]
+        )
+        return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _whole(value: Any, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 2**63:
+        raise BadEvent(f"{name} must be a positive integer")
+    return value
+
+
+def verify_token_for(link_secret: str) -> str:
+    """The hub.verify_token we give Strava, derived from the link secret so that the CLI that
+    subscribes and the web app that answers the validation GET agree without storing it."""
+    return hmac.new(link_secret.encode(), b"strava-webhook-verify-token", hashlib.sha256).hexdigest()[:40]
+
+
+def validation_challenge(query: Mapping[str, str], expected_token: str) -> str | None:
+    """The challenge to echo, or None when this is not a validation GET with our token."""
+    token, challenge = query.get("hub.verify_token", ""), query.get("hub.challenge", "")
+    if query.get("hub.mode") != "subscribe" or not challenge or len(challenge) > 200:
+        return None
+    return challenge if hmac.compare_digest(token.encode(), expected_token.encode()) else None
+
+
+def our_subscription_id(session: Session) -> int | None:
+    return session.scalar(select(PushSubscription.id).order_by(PushSubscription.created_at.desc()).limit(1))
+
+
+def queue_event(session: Session, event: IncomingEvent, now: datetime) -> str:
+    """"queued", "duplicate" (a retry of an event we have) or "foreign" (not our subscription)."""
+    if event.subscription_id != our_subscription_id(session):
+        return "foreign"
+    row = WebhookEvent(
+        dedupe_key=event.dedupe_key, subscription_id=event.subscription_id, object_type=event.object_type,
+        object_id=event.object_id, aspect_type=event.aspect_type, owner_id=event.owner_id,
+        updates=event.updates, event_time=event.event_time, received_at=now, status="queued",
+        attempts=0, next_attempt_at=now,
+    )
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:
+        return "duplicate"
+    return "queued"
+
+
+@dataclass
+class WebhookReport:
+    processed: int = 0  # applied: stored, updated, removed or erased
+    ignored: int = 0  # nothing to do (unknown athlete, another subscription, a forged revocation)
+    failed: int = 0  # given up on
+    deferred: int = 0  # left queued for a later run (Strava down, budget spent)
+    erased_athletes: int = 0
+    budget_exhausted: bool = False
+    athlete_ids: list[int] = field(default_factory=list)  # whose activities changed: sync them first
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    status: str  # done | ignored | failed
+    note: str
+    athlete_id: int | None = None
+    erased: bool = False
+
+
+def process_webhook_events(runtime: Runtime, now: datetime, limit: int = 500) -> WebhookReport:
+    """Apply the queued events, oldest first. Idempotent: an event processed twice changes nothing."""
+    report = WebhookReport()
+    due = or_(
+        (WebhookEvent.status == "queued") & (WebhookEvent.next_attempt_at <= now),
+        (WebhookEvent.status == "processing") & (WebhookEvent.next_attempt_at <= now - PROCESSING_LEASE),
+    )
+    with runtime.sessions.begin() as session:
+        ids = list(session.scalars(select(WebhookEvent.id).where(due).order_by(WebhookEvent.id).limit(limit)))
+    for event_id in ids:
+        with runtime.sessions.begin() as session:
+            claimed = session.execute(
+                update(WebhookEvent).where(WebhookEvent.id == event_id, due)
+                .values(status="processing", next_attempt_at=now, attempts=WebhookEvent.attempts + 1)
+                .execution_options(synchronize_session=False)
+            ).rowcount
+            row = session.get(WebhookEvent, event_id, populate_existing=True) if claimed == 1 else None
+            if row is None:
+                continue  # another worker has it
+            session.expunge(row)
+        try:
+            outcome = _apply(runtime, row, now)
+        except RateLimited as error:
+            _requeue(runtime, row, now, str(error), retry_at=now, count_attempt=False)
+            report.deferred += 1
+            report.budget_exhausted = True
+            break
+        except StravaError as error:
+            if error.retryable and row.attempts < MAX_ATTEMPTS:
+                _requeue(runtime, row, now, str(error), retry_at=now + RETRY_FIRST * 2 ** (row.attempts - 1))
+                report.deferred += 1
+                continue
+            outcome = _Outcome("failed", str(error))
+        except Exception as error:  # one bad event must not stop the others
+            log.exception("webhook event %s could not be processed", event_id)
+            outcome = _Outcome("failed", f"{type(error).__name__}")
+        _finish(runtime, event_id, outcome, now)
+        if outcome.status == "done":
+            report.processed += 1
+        elif outcome.status == "ignored":
+            report.ignored += 1
+        else:
+            report.failed += 1
+        report.erased_athletes += outcome.erased
+        if outcome.athlete_id is not None and outcome.athlete_id not in report.athlete_ids:
+            report.athlete_ids.append(outcome.athlete_id)
+    return report
+
+
+def _requeue(runtime: Runtime, row: WebhookEvent, now: datetime, note: str, *, retry_at: datetime,
+             count_attempt: bool = True) -> None:
+    with runtime.sessions.begin() as session:
+        values: dict[str, Any] = {"status": "queued", "next_attempt_at": retry_at, "outcome": note[:500]}
+        if not count_attempt:
+            values["attempts"] = WebhookEvent.attempts - 1
+        session.execute(update(WebhookEvent).where(WebhookEvent.id == row.id).values(**values)
+                        .execution_options(synchronize_session=False))
+
+
+def _finish(runtime: Runtime, event_id: int, outcome: _Outcome, now: datetime) -> None:
+    with runtime.sessions.begin() as session:
+        session.execute(
+            update(WebhookEvent).where(WebhookEvent.id == event_id)
+            .values(status=outcome.status, processed_at=now, outcome=outcome.note[:500])
+            .execution_options(synchronize_session=False)
+        )
+
+
+def _apply(runtime: Runtime, row: WebhookEvent, now: datetime) -> _Outcome:
+    with runtime.sessions.begin() as session:
+        if row.subscription_id != our_subscription_id(session):
+            return _Outcome("ignored", "sent to another subscription")
+        athlete = AthleteRepository(session).by_strava_id(row.owner_id)
+        athlete_id = athlete.id if athlete is not None else None
+        connected = athlete is not None and athlete.connected
+        tokens = TokenRepository(session, runtime.box).load(athlete_id) if athlete_id is not None else None
+        scopes = {s.strip() for s in tokens.scopes.split(",")} if tokens is not None else set()
+    if athlete_id is None:
+        return _Outcome("ignored", "athlete not stored")
+    if row.object_type == "athlete":
+        if row.updates.get("authorized") != "false":
+            return _Outcome("ignored", "athlete change we do not act on")
+        return _revoke(runtime, athlete_id, now)
+    if not connected:
+        return _Outcome("ignored", "athlete disconnected")
+    return _refetch_activity(runtime, athlete_id, row, scopes, now)
+
+
+def _revoke(runtime: Runtime, athlete_id: int, now: datetime) -> _Outcome:
+    """Erase everything of the athlete, but only once Strava itself refuses their token: an
+    unsigned event alone must not be able to delete an account."""
+    try:
+        token = fresh_access_token(runtime.sessions, runtime.strava, runtime.box, athlete_id, now.timestamp())
+        runtime.strava.get_athlete(token)
+        still_authorized = True
+    except MissingScope:  # the token works; it only lacks a scope
+        still_authorized = True
+    except (AuthRevoked, BadRequest, NotConnected):
+        still_authorized = False
+    if still_authorized:
+        return _Outcome("ignored", "Strava still accepts the athlete's token: not a revocation")
+    with runtime.sessions.begin() as session:
+        erased = erase_athlete(session, athlete_id)
+    log.info("athlete %s revoked access on Strava: %s rows erased", athlete_id, sum(erased.values()))
+    return _Outcome("done", "athlete revoked access: all their data erased", erased=True)
+
+
+def _refetch_activity(runtime: Runtime, athlete_id: int, row: WebhookEvent, scopes: set[str],
+                      now: datetime) -> _Outcome:
+    try:
+        token = fresh_access_token(runtime.sessions, runtime.strava, runtime.box, athlete_id, now.timestamp())
+        raw: dict | None = runtime.strava.get_activity(token, row.object_id)
+    except NotFound:
+        raw = None
+    except NotConnected:
+        return _Outcome("ignored", "athlete has no Strava tokens")
+    except (AuthRevoked, MissingScope) as error:
+        with runtime.sessions.begin() as session:
+            AthleteRepository(session).mark_disconnected(athlete_id, str(error))
+        return _Outcome("failed", str(error))
+    parsed = None
+    if raw is not None:
+        try:
+            parsed = parse_activity(raw)
+        except ParseError as error:
+            return _Outcome("failed", f"activity {row.object_id}: {error}")
+        if parsed.activity.id != row.object_id:
+            return _Outcome("failed", "Strava answered with another activity")
+        if parsed.private and "activity:read_all" not in scopes:
+            parsed = None  # API.md §5: a private activity we may not read is dropped
+    with runtime.sessions.begin() as session:
+        stored = session.get(Activity, row.object_id)
+        if stored is not None and stored.athlete_id != athlete_id:
+            return _Outcome("ignored", "activity belongs to another athlete")
+        if parsed is None:
+            if stored is None:
+                return _Outcome("done", "activity not stored and not readable: nothing to remove")
+            session.delete(stored)
+            return _Outcome("done", "activity removed", athlete_id)
+        is_new = ActivityRepository(session).upsert(athlete_id, parsed.activity, private=parsed.private, raw=parsed.raw)
+    if is_new and parsed.activity.gear_id:
+        # The new activity moved the shoe's distance; the nightly sync will not see it as new.
+        gear = parse_gear(runtime.strava.get_gear(token, parsed.activity.gear_id))
+        if gear is not None:
+            with runtime.sessions.begin() as session:
+                GearRepository(session).upsert_many(athlete_id, [gear])
+    return _Outcome("done", "activity stored" if is_new else "activity updated", athlete_id)
+
+
+def athletes_with_pending_events(session: Session) -> list[int]:
+    """Internal ids of athletes with queued events (the nightly flow syncs them first)."""
+    owners = select(WebhookEvent.owner_id).where(WebhookEvent.status.in_(("queued", "processing"))).distinct()
+    return list(session.scalars(select(Athlete.id).where(Athlete.strava_id.in_(owners)).order_by(Athlete.id)))

@@ -1,0 +1,71 @@
+"""The web app: Strava connect and callback, the runner's preferences, the webhook endpoint.
+
+`create_app(runtime)` builds it around a Runtime, so tests hand in one built on a temporary
+database and the fake Strava. Everything it serves is its own (no CDN, no external fonts).
+"""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from datetime import datetime, timezone
+from typing import AsyncIterator, Callable
+from urllib.parse import urlsplit
+
+from fastapi import FastAPI, Request
+from fastapi.responses import Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from coaching.runtime import Runtime
+from coaching.web import routes_connect, routes_preferences, routes_webhook
+from coaching.web.backfill import BackfillRunner
+from coaching.web.context import WebContext
+from coaching.web.pages import STATIC_DIR, Pages
+from coaching.web.security import SecurityHeaders, Signer
+
+
+def _utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def create_app(runtime: Runtime, *, clock: Callable[[], datetime] = _utcnow) -> FastAPI:
+    settings = runtime.settings
+    secret = settings.require_link_secret()  # fail at start-up, not at the first visitor
+    settings.require_token_keys()
+    settings.require_strava_app()
+    context = WebContext(
+        runtime=runtime,
+        signer=Signer(secret, secure_cookies=urlsplit(settings.public_url).scheme == "https"),
+        pages=Pages(contact_email=settings.smtp_from_address),
+        backfill=BackfillRunner(runtime, clock),
+        clock=clock,
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        context.backfill.shutdown()
+
+    app = FastAPI(title="Knee coach", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
+    app.state.web = context
+    app.add_middleware(SecurityHeaders)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.include_router(routes_connect.router)
+    app.include_router(routes_preferences.router)
+    app.include_router(routes_webhook.router)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, error: StarletteHTTPException) -> Response:
+        if error.status_code == 404:
+            return context.pages.problem("Page not found", "There is nothing at this address.",
+                                         status_code=404, retry_url="/", retry_label="Home")
+        return context.pages.problem("Something went wrong", "Please try again.",
+                                     status_code=error.status_code, retry_url="/", retry_label="Home")
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, error: Exception) -> Response:
+        # No detail: an exception's text may hold data that is not the visitor's.
+        return context.pages.problem("Something went wrong", "Please try again in a moment.",
+                                     status_code=500, retry_url="/", retry_label="Home")
+
+    return app

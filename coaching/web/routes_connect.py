@@ -1,0 +1,100 @@
+"""Connecting a runner: the landing page, the redirect to Strava, the OAuth callback, the back-fill's
+progress (API.md §1: scopes the runner may untick, `error=access_denied`, single-use codes)."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+
+from coaching.services.connect import connect_athlete
+from coaching.strava.errors import BadRequest, StravaError
+from coaching.web.backfill import backfill_progress
+from coaching.web.context import web
+
+log = logging.getLogger(__name__)
+router = APIRouter()
+
+# The web app asks for private activities too (they are training load) and insists on it.
+REQUIRED_SCOPE = "activity:read_all"
+
+
+@router.get("/")
+def landing(request: Request) -> Response:
+    ctx = web(request)
+    signed_in = ctx.signed_in(request)
+    return ctx.pages.render("landing.html", signed_in=signed_in is not None)
+
+
+@router.get("/connect")
+def connect(request: Request, force: int = 0) -> Response:
+    """Off to Strava's consent page; `force=1` shows it again after the runner unticked a scope."""
+    ctx = web(request)
+    response = RedirectResponse("/", status_code=303)
+    state = ctx.signer.new_state(response)
+    response.headers["location"] = ctx.runtime.strava.authorization_url(
+        ctx.runtime.settings.strava_redirect_uri, state, approval_prompt="force" if force else "auto"
+    )
+    return response
+
+
+@router.get("/strava/callback")
+def callback(request: Request) -> Response:
+    ctx = web(request)
+    query = request.query_params
+    if not ctx.signer.state_ok(request, query.get("state")):
+        # A stale tab, a replayed link or someone else's flow (CSRF): start again from our page.
+        response = ctx.pages.problem(
+            "Let's start that again",
+            "This answer from Strava does not belong to the connection started in this browser, "
+            "or it took too long. Nothing was stored.",
+            retry_url="/connect",
+        )
+        ctx.signer.clear_state(response)
+        return response
+    if query.get("error"):
+        reason = "access_denied" if query.get("error") == "access_denied" else "error"
+        response = ctx.pages.render("denied.html", reason=reason)
+        ctx.signer.clear_state(response)
+        return response
+    granted = {s.strip() for s in query.get("scope", "").split(",") if s.strip()}
+    if REQUIRED_SCOPE not in granted:
+        response = ctx.pages.render("missing_scope.html", status_code=200)
+        ctx.signer.clear_state(response)
+        return response
+    code = query.get("code", "")
+    if not code or len(code) > 200:
+        return ctx.pages.problem("Strava sent no sign-in code", "Please connect again.")
+    try:
+        with ctx.runtime.sessions.begin() as db:
+            connected = connect_athlete(
+                db, ctx.runtime.strava, ctx.runtime.box, code=code, granted_scope=",".join(sorted(granted))
+            )
+    except BadRequest:
+        # The code was used already (a reload of this page) or expired.
+        response = ctx.pages.problem("That sign-in has expired", "Strava's sign-in codes work once and "
+                                     "only for a few minutes. Please connect again.")
+        ctx.signer.clear_state(response)
+        return response
+    except StravaError as error:
+        log.warning("OAuth code exchange failed: %s", error)
+        return ctx.pages.problem("Strava could not be reached", "Please try again in a few minutes.",
+                                 status_code=502)
+    ctx.backfill.start(connected.athlete_id)
+    response = RedirectResponse("/preferences?welcome=1", status_code=303)
+    ctx.signer.clear_state(response)
+    ctx.signer.start_session(response, connected.athlete_id)
+    return response
+
+
+@router.get("/connect/progress")
+def progress(request: Request) -> Response:
+    ctx = web(request)
+    signed_in = ctx.signed_in(request)
+    if signed_in is None:
+        return JSONResponse({"error": "not signed in"}, status_code=401)
+    _, athlete = signed_in
+    with ctx.runtime.sessions.begin() as db:
+        state = backfill_progress(db, athlete.id, ctx.clock())
+    return JSONResponse(state.as_json(running=ctx.backfill.is_running(athlete.id)))

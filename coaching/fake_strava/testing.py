@@ -9,23 +9,13 @@ from urllib.parse import parse_qs, urlsplit
 
 import requests
 
+from coaching.strava.client import StravaHttpSession
+
 REAL_ORIGIN = "https://www.strava.com"
 
 
-class RedirectSession(requests.Session):
-    """stravalib hard-codes https://www.strava.com; this session sends those requests to
-    `base_url` instead, and gives each one a timeout (stravalib sets none)."""
-
-    def __init__(self, base_url: str, timeout_s: float = 10.0) -> None:
-        super().__init__()
-        self.base_url = base_url.rstrip("/")
-        self.timeout_s = timeout_s
-
-    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
-        if isinstance(url, str) and url.startswith(REAL_ORIGIN):
-            url = self.base_url + url[len(REAL_ORIGIN) :]
-        kwargs.setdefault("timeout", self.timeout_s)
-        return super().request(method, url, *args, **kwargs)
+# stravalib hard-codes https://www.strava.com: the production adapter's session points it elsewhere.
+RedirectSession = StravaHttpSession
 
 
 def stravalib_client(base_url: str, access_token: str | None = None, *, timeout_s: float = 10.0) -> Any:

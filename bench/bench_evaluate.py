@@ -218,7 +218,7 @@ def main() -> None:
     ids = list(range(1, args.athletes + 1))
     batches = [ids[i : i + args.batch] for i in range(0, len(ids), args.batch)]
     evaluated = findings = 0
-    heap_peak = None
+    heap_peak = cpu_s = None
     rss_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     if args.workers > 1:
         with ProcessPoolExecutor(args.workers, initializer=_init_worker, initargs=(str(db_path),)) as pool:
@@ -229,12 +229,12 @@ def main() -> None:
     else:
         if args.tracemalloc:
             tracemalloc.start()
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         with engine.connect() as connection:
             for batch in batches:
                 for evaluation in evaluate_batch(connection, batch):
                     evaluated, findings = evaluated + 1, findings + len(evaluation.findings)
-        elapsed = time.perf_counter() - started
+        elapsed, cpu_s = time.perf_counter() - started, time.process_time() - cpu_started
         heap_peak = tracemalloc.get_traced_memory()[1] if args.tracemalloc else None
         rss_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
@@ -242,6 +242,8 @@ def main() -> None:
         f"evaluated {evaluated} athletes in {elapsed:.2f} s with {args.workers} process(es) on "
         f"{os.cpu_count()} CPUs: {evaluated / elapsed:.0f} athlete-evaluations/s"
     )
+    if cpu_s is not None:  # wall time depends on what else the machine runs; CPU time much less
+        print(f"CPU time: {cpu_s:.2f} s ({1000 * cpu_s / max(evaluated, 1):.1f} ms per athlete)")
     print(f"findings: {findings} ({findings / max(evaluated, 1):.1f} per athlete)")
     print(f"peak RSS: {rss_kib / 1024:.0f} MiB" + (f"; Python heap peak: {heap_peak / 2**20:.0f} MiB" if heap_peak else ""))
     workdir.cleanup()

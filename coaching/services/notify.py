@@ -66,25 +66,31 @@ def _channels(athlete: Athlete) -> list[str]:
     return channels
 
 
+def outbox_messages(
+    recipient_type: str, recipient_id: int, kind: str, period: str, channels: Iterable[str], message: RenderedMessage
+) -> list[NewMessage]:
+    """One outbox row per channel: the full email, or the short push form where there is one."""
+    rows = []
+    for channel in channels:
+        if channel == "push":
+            if message.has_push_form:
+                rows.append(NewMessage(recipient_type, recipient_id, kind, period, "push",
+                                       message.push_title or message.subject, message.push_body or "",
+                                       urgency=message.urgency))
+        else:
+            rows.append(NewMessage(recipient_type, recipient_id, kind, period, "email",
+                                   message.subject, message.text, message.html,
+                                   unsubscribe_url=message.unsubscribe_url, urgency=message.urgency))
+    return rows
+
+
 def _queue(
     session: Session, recipient_type: str, recipient_id: int, kind: str, period: str,
     channels: Iterable[str], message: RenderedMessage, now: datetime,
 ) -> int:
     outbox = OutboxRepository(session)
-    queued = 0
-    for channel in channels:
-        if channel == "push":
-            if not message.has_push_form:
-                continue
-            new = NewMessage(recipient_type, recipient_id, kind, period, "push",
-                             message.push_title or message.subject, message.push_body or "",
-                             urgency=message.urgency)
-        else:
-            new = NewMessage(recipient_type, recipient_id, kind, period, "email",
-                             message.subject, message.text, message.html,
-                             unsubscribe_url=message.unsubscribe_url, urgency=message.urgency)
-        queued += outbox.enqueue(new, now)
-    return queued
+    return sum(outbox.enqueue(new, now)
+               for new in outbox_messages(recipient_type, recipient_id, kind, period, channels, message))
 
 
 def queue_alert(runtime: Runtime, session: Session, athlete: Athlete, result: object, now: datetime) -> int:

@@ -6,13 +6,15 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.orm import Session
+
 from coaching import links
 from coaching.domain.summary import next_week_guidance, weekly_summary
 from coaching.domain.thresholds import DEFAULT_THRESHOLDS
 from coaching.messages.render import render_coach_digest, render_weekly_summary
 from coaching.messages.views import DigestAthlete, coach_digest_view, weekly_summary_view
 from coaching.runtime import Runtime
-from coaching.services.notify import LINK_LIFETIME, _channels, _queue, iso_week, recipient_for
+from coaching.services.notify import LINK_LIFETIME, _channels, _queue, iso_week, outbox_messages, recipient_for
 from coaching.store.activities import ActivityRepository
 from coaching.store.athletes import AthleteRepository, CoachRepository
 from coaching.store.findings import FindingRepository, to_domain_finding
@@ -38,28 +40,45 @@ def week_just_ended(now_utc: datetime, tz_name: str) -> date:
     return today - timedelta(days=today.weekday() + 7)
 
 
-def queue_weekly_summaries(runtime: Runtime, now: datetime) -> int:
-    queued = 0
+def queue_weekly_summaries(runtime: Runtime, now: datetime, batch_size: int = 200) -> int:
+    """Render and queue every runner's summary of the week just ended, a batch of athletes per
+    transaction: one query each for their activities, findings and already-queued summaries."""
     with runtime.sessions.begin() as session:
-        athletes = [a for a in AthleteRepository(session).all() if a.summaries_enabled and a.unsubscribed_at is None]
-    for athlete in athletes:
+        athlete_ids = [a.id for a in AthleteRepository(session).all() if a.summaries_enabled and a.unsubscribed_at is None]
+    queued = 0
+    for start in range(0, len(athlete_ids), batch_size):
         with runtime.sessions.begin() as session:
-            week_start = week_just_ended(now, athlete.timezone)
-            period = iso_week(week_start)
-            if OutboxRepository(session).exists("athlete", athlete.id, "weekly_summary", period):
-                continue  # rendered once per week: a rerun does no work at all
-            since = datetime.combine(week_start - timedelta(days=SUMMARY_HISTORY_DAYS), datetime.min.time())
-            activities = ActivityRepository(session).for_athlete(athlete.id, since_local=since)
-            thresholds = DEFAULT_THRESHOLDS.with_overrides(athlete.threshold_overrides or {})
-            summary = weekly_summary(activities, week_start, thresholds=thresholds)
-            findings = [to_domain_finding(row) for row in FindingRepository(session).open_findings(athlete.id)]
-            view = weekly_summary_view(
-                recipient_for(runtime, athlete, now), summary, findings,
-                next_week_guidance(summary, thresholds), now_utc=now,
-            )
-            queued += _queue(session, "athlete", athlete.id, "weekly_summary", period,
-                             _channels(athlete), render_weekly_summary(view), now)
+            queued += _queue_summary_batch(runtime, session, athlete_ids[start : start + batch_size], now)
     return queued
+
+
+def _queue_summary_batch(runtime: Runtime, session: Session, athlete_ids: list[int], now: datetime) -> int:
+    athletes = AthleteRepository(session).many(athlete_ids)
+    outbox = OutboxRepository(session)
+    weeks = {athlete.id: week_just_ended(now, athlete.timezone) for athlete in athletes}
+    done = {
+        (athlete_id, period)
+        for period in {iso_week(week) for week in weeks.values()}
+        for athlete_id in outbox.recipients_with("athlete", "weekly_summary", period)
+    }
+    todo = [a for a in athletes if (a.id, iso_week(weeks[a.id])) not in done]  # a rerun does no work
+    if not todo:
+        return 0
+    since = datetime.combine(min(weeks.values()) - timedelta(days=SUMMARY_HISTORY_DAYS), datetime.min.time())
+    activities = ActivityRepository(session).for_athletes([a.id for a in todo], since_local=since)
+    findings = FindingRepository(session).open_findings_for([a.id for a in todo])
+    messages = []
+    for athlete in todo:
+        week_start = weeks[athlete.id]
+        thresholds = DEFAULT_THRESHOLDS.with_overrides(athlete.threshold_overrides or {})
+        summary = weekly_summary(activities[athlete.id], week_start, thresholds=thresholds)
+        view = weekly_summary_view(
+            recipient_for(runtime, athlete, now), summary, [to_domain_finding(r) for r in findings[athlete.id]],
+            next_week_guidance(summary, thresholds), now_utc=now,
+        )
+        messages += outbox_messages("athlete", athlete.id, "weekly_summary", iso_week(week_start),
+                                    _channels(athlete), render_weekly_summary(view))
+    return outbox.enqueue_many(messages, now)
 
 
 def queue_coach_digests(runtime: Runtime, now: datetime, coach_ids: list[int] | None = None) -> list[DigestRanking]:

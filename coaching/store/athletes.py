@@ -17,6 +17,9 @@ class AthleteRepository:
     def get(self, athlete_id: int) -> Athlete | None:
         return self.session.get(Athlete, athlete_id)
 
+    def many(self, athlete_ids: list[int]) -> list[Athlete]:
+        return list(self.session.scalars(select(Athlete).where(Athlete.id.in_(athlete_ids)).order_by(Athlete.id)))
+
     def by_strava_id(self, strava_id: int) -> Athlete | None:
         return self.session.scalar(select(Athlete).where(Athlete.strava_id == strava_id))
 

@@ -80,6 +80,22 @@ class FindingRepository:
         )
         return sorted(rows, key=lambda r: (-r.severity, r.rule, r.activity_id or 0))
 
+    def open_findings_for(self, athlete_ids: Sequence[int]) -> dict[int, list[FindingRecord]]:
+        """`open_findings` for a batch of athletes in one query."""
+        result: dict[int, list[FindingRecord]] = {athlete_id: [] for athlete_id in athlete_ids}
+        if not athlete_ids:
+            return result
+        rows = self.session.scalars(
+            select(FindingRecord)
+            .join(EvaluationRecord, EvaluationRecord.athlete_id == FindingRecord.athlete_id)
+            .where(FindingRecord.athlete_id.in_(list(athlete_ids)), FindingRecord.last_seen_on >= EvaluationRecord.as_of)
+        )
+        for row in rows:
+            result[row.athlete_id].append(row)
+        for athlete_id, found in result.items():
+            found.sort(key=lambda r: (-r.severity, r.rule, r.activity_id or 0))
+        return result
+
     def latest_evaluation(self, athlete_id: int) -> EvaluationRecord | None:
         return self.session.get(EvaluationRecord, athlete_id)
 

@@ -7,10 +7,11 @@ a lease expires, which is the one place a duplicate can happen (see README, "Del
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -41,28 +42,37 @@ class OutboxRepository:
         """Queue unless the same (recipient, kind, period, channel) exists. True when queued."""
         if self._find(message) is not None:
             return False
-        row = OutboxMessage(
-            recipient_type=message.recipient_type,
-            recipient_id=message.recipient_id,
-            kind=message.kind,
-            period=message.period,
-            channel=message.channel,
-            subject=message.subject[:300],
-            body_text=message.body_text,
-            body_html=message.body_html,
-            unsubscribe_url=message.unsubscribe_url,
-            urgency=message.urgency,
-            status="queued",
-            attempts=0,
-            next_attempt_at=now,
-            created_at=now,
-        )
+        row = OutboxMessage(**self._row_values(message, now))
         try:
             with self.session.begin_nested():
                 self.session.add(row)
         except IntegrityError:
             return False  # another worker queued it between our check and insert
         return True
+
+    def enqueue_many(self, messages: Sequence[NewMessage], now: datetime) -> int:
+        """Queue a batch in one statement; if another worker raced us to one of them, fall back to
+        one at a time so the others still go in. Returns how many were queued."""
+        if not messages:
+            return 0
+        rows = [self._row_values(message, now) for message in messages]
+        try:
+            with self.session.begin_nested():
+                self.session.execute(insert(OutboxMessage), rows)
+        except IntegrityError:
+            return sum(self.enqueue(message, now) for message in messages)
+        return len(rows)
+
+    def recipients_with(self, recipient_type: str, kind: str, period: str) -> set[int]:
+        return set(
+            self.session.scalars(
+                select(OutboxMessage.recipient_id).where(
+                    OutboxMessage.recipient_type == recipient_type,
+                    OutboxMessage.kind == kind,
+                    OutboxMessage.period == period,
+                )
+            )
+        )
 
     def exists(self, recipient_type: str, recipient_id: int, kind: str, period: str) -> bool:
         return (
@@ -78,6 +88,25 @@ class OutboxRepository:
             )
             or 0
         ) > 0
+
+    @staticmethod
+    def _row_values(message: NewMessage, now: datetime) -> dict:
+        return dict(
+            recipient_type=message.recipient_type,
+            recipient_id=message.recipient_id,
+            kind=message.kind,
+            period=message.period,
+            channel=message.channel,
+            subject=message.subject[:300],
+            body_text=message.body_text,
+            body_html=message.body_html,
+            unsubscribe_url=message.unsubscribe_url,
+            urgency=message.urgency,
+            status="queued",
+            attempts=0,
+            next_attempt_at=now,
+            created_at=now,
+        )
 
     def _find(self, message: NewMessage) -> OutboxMessage | None:
         return self.session.scalar(

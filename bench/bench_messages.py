@@ -1,0 +1,104 @@
+"""Benchmark: render and queue N weekly summaries (issue goal: 10,000 in under 30 s).
+
+Builds a SQLite (or PostgreSQL) database with N athletes, each with 16 weeks of runs, rides and
+strength sessions, then times `queue_weekly_summaries`, the real code path of the weekly flow:
+load, summarise, render (HTML, text, push), write to the outbox.
+
+    python bench/bench_messages.py --athletes 10000 [--db sqlite|postgres]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import resource
+import tempfile
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from sqlalchemy import insert, text
+
+from coaching.crypto import generate_key
+from coaching.runtime import Runtime
+from coaching.services.weekly import queue_weekly_summaries, week_just_ended
+from coaching.settings import Settings
+from coaching.store.db import downgrade, upgrade
+from coaching.store.models import Activity, Athlete
+
+NOW = datetime(2026, 11, 23, 6, 0, tzinfo=timezone.utc)  # a Monday morning
+
+
+def build(runtime: Runtime, athletes: int, seed: int = 1) -> int:
+    rng = random.Random(seed)
+    week_start = week_just_ended(NOW, "UTC")
+    first_day = week_start - timedelta(weeks=15)
+    athlete_rows, activity_rows = [], []
+    next_id = 10**10
+    for athlete_id in range(1, athletes + 1):
+        athlete_rows.append(dict(
+            id=athlete_id, strava_id=10**6 + athlete_id, first_name=f"Runner{athlete_id}", last_name="",
+            timezone="UTC", units=rng.choice(["metric", "imperial"]), email=f"r{athlete_id}@example.org",
+            send_email=True, send_push=False, alerts_enabled=True, summaries_enabled=True, connected=True,
+            threshold_overrides={}, created_at=NOW, updated_at=NOW,
+        ))
+        for day in range(16 * 7):
+            date_ = first_day + timedelta(days=day)
+            sport = ("Run", "Run", None, "Run", "Ride", "Run", "WeightTraining")[date_.weekday()]
+            if sport is None:
+                continue
+            start_local = datetime.combine(date_, datetime.min.time()) + timedelta(hours=7)
+            km = rng.uniform(5, 16) if sport == "Run" else rng.uniform(20, 40)
+            next_id += 1
+            activity_rows.append(dict(
+                id=next_id, athlete_id=athlete_id, name=sport, sport_type=sport,
+                start_utc=start_local.replace(tzinfo=timezone.utc), start_local=start_local,
+                distance_m=km * 1000 if sport != "WeightTraining" else 0.0,
+                moving_s=int(km * 330) if sport != "WeightTraining" else 2700, elapsed_s=0,
+                elevation_gain_m=rng.uniform(0, 120), average_speed_mps=3.0,
+                average_cadence_raw=rng.uniform(80, 88) if sport == "Run" else None,
+                gear_id=None, manual=False, trainer=False, private=False, raw={}, fetched_at=NOW,
+            ))
+    with runtime.engine.begin() as conn:
+        conn.execute(insert(Athlete), athlete_rows)
+        for i in range(0, len(activity_rows), 20_000):
+            conn.execute(insert(Activity), activity_rows[i : i + 20_000])
+    return len(activity_rows)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--athletes", type=int, default=10_000)
+    parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    args = parser.parse_args()
+    workdir = Path(tempfile.mkdtemp(prefix="bench-messages-"))
+    url = f"sqlite:///{workdir / 'coach.db'}" if args.db == "sqlite" else "postgresql://postgres@127.0.0.1:5432/test"
+    runtime = Runtime(Settings(database_url=url, token_key=generate_key(), link_secret="bench"))
+    if args.db == "postgres":
+        downgrade(runtime.engine, "base")
+        with runtime.engine.begin() as conn:
+            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    upgrade(runtime.engine)
+    started = time.perf_counter()
+    activities = build(runtime, args.athletes)
+    built_s = time.perf_counter() - started
+
+    started = time.perf_counter()
+    queued = queue_weekly_summaries(runtime, NOW)
+    elapsed_s = time.perf_counter() - started
+    again_started = time.perf_counter()
+    requeued = queue_weekly_summaries(runtime, NOW)
+    again_s = time.perf_counter() - again_started
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    if args.db == "postgres":
+        downgrade(runtime.engine, "base")
+    runtime.close()
+    print(f"database            {args.db}")
+    print(f"athletes            {args.athletes:,}  ({activities:,} activities, built in {built_s:.1f} s)")
+    print(f"summaries queued    {queued:,} in {elapsed_s:.1f} s = {queued / elapsed_s:,.0f} messages/s")
+    print(f"rerun               {requeued} queued in {again_s:.1f} s (nothing twice)")
+    print(f"peak memory         {peak_mb:,.0f} MB (max RSS)")
+
+
+if __name__ == "__main__":
+    main()

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import socket
+import uuid
+from datetime import datetime, timezone
+
 from coaching.runtime import Runtime
 from coaching.settings import Settings
 from coaching.store.db import check_schema
@@ -13,7 +18,17 @@ def build_runtime() -> Runtime:
     return runtime
 
 
-def batches(items: list[int], size: int) -> list[list[int]]:
-    """Athletes go to Prefect tasks in batches: a task run costs ~10 ms in the client and 40-60 ms
-    of server CPU, too much per athlete once there are thousands (PREFECT_APPRISE.md §3)."""
-    return [items[i : i + size] for i in range(0, len(items), size)] or []
+def run_now(now_iso: str | None) -> datetime:
+    """The run's instant: a parameter for reruns and tests, else the clock. Naive means UTC."""
+    if not now_iso:
+        return datetime.now(timezone.utc)
+    now = datetime.fromisoformat(now_iso)
+    return now if now.tzinfo is not None else now.replace(tzinfo=timezone.utc)
+
+
+def worker_id() -> str:
+    """Who holds a lease: host, process and flow run, so an operator can tell workers apart."""
+    from prefect.runtime import flow_run
+
+    run = str(flow_run.id or uuid.uuid4())[:8]
+    return f"{socket.gethostname()[:60]}:{os.getpid()}:{run}"

@@ -1,38 +1,91 @@
-"""Weekly flows: runners' load summaries (Monday 07:00 local) and coach digests (Monday 08:00)."""
+"""Weekly flows: runners' load summaries (Monday 07:00 local) and coach digests (Monday 08:00 in
+the coach's zone).
+
+Deployed hourly over Sunday and Monday UTC (Monday 07:00 falls between Sunday 17:00 UTC in
+Kiribati and Monday 19:00 UTC on Baker Island) with `local_hour` set: each run takes whoever's
+clock has passed Monday `local_hour`:00 and whose message for the week just ended is not queued
+yet. Without `local_hour` (by hand: `coach weekly`, `coach digest`) everybody is taken now. The
+outbox key makes every rerun a no-op either way.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
+from typing import Any
 
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact
+from sqlalchemy.orm import Session
 
-from coaching.services.notify import deliver_due
-from coaching.services.weekly import queue_coach_digests, queue_weekly_summaries
-from flows._runtime import build_runtime
+from coaching.services.claims import zone_of
+from coaching.services.notify import deliver_due, iso_week
+from coaching.services.status import summary_markdown
+from coaching.services.weekly import queue_coach_digests, queue_weekly_summaries, week_just_ended
+from coaching.store.athletes import AthleteRepository, CoachRepository
+from coaching.store.outbox import OutboxRepository
+from flows._runtime import build_runtime, run_now
+
+MONDAY = 0
+
+
+def past_weekly_time(now: datetime, zone_name: str, local_hour: int, weekday: int = MONDAY) -> bool:
+    """Has this week's `weekday` `local_hour`:00 passed on the zone's clocks?"""
+    local = now.astimezone(zone_of(zone_name))
+    return (local.weekday() - weekday) % 7 > 0 or local.hour >= local_hour
+
+
+def _not_queued(session: Session, recipient_type: str, recipient_id: int, kind: str, now: datetime, zone: str) -> bool:
+    return not OutboxRepository(session).exists(recipient_type, recipient_id, kind, iso_week(week_just_ended(now, zone)))
+
+
+def athletes_due_summary(session: Session, now: datetime, local_hour: int) -> list[int]:
+    return [
+        a.id for a in AthleteRepository(session).all()
+        if a.summaries_enabled and a.unsubscribed_at is None and past_weekly_time(now, a.timezone, local_hour)
+        and _not_queued(session, "athlete", a.id, "weekly_summary", now, a.timezone)
+    ]
+
+
+def coaches_due_digest(session: Session, now: datetime, local_hour: int, coach_ids: list[int] | None = None) -> list[int]:
+    return [
+        c.id for c in CoachRepository(session).all()
+        if (coach_ids is None or c.id in coach_ids) and past_weekly_time(now, c.timezone, local_hour)
+        and _not_queued(session, "coach", c.id, "coach_digest", now, c.timezone)
+    ]
 
 
 @flow(name="weekly-summaries")
-def weekly_summaries(now_iso: str | None = None) -> dict:
-    now = datetime.fromisoformat(now_iso) if now_iso else datetime.now(timezone.utc)
+def weekly_summaries(now_iso: str | None = None, local_hour: int | None = None) -> dict[str, Any]:
+    now = run_now(now_iso)
     runtime = build_runtime()
     try:
-        queued = queue_weekly_summaries(runtime, now)
+        if local_hour is None:
+            queued = queue_weekly_summaries(runtime, now)
+        else:
+            with runtime.sessions.begin() as session:
+                due = athletes_due_summary(session, now, local_hour)
+            queued = queue_weekly_summaries(runtime, now, athlete_ids=due) if due else 0
         delivery = deliver_due(runtime, now)
         summary = {"summaries_queued": queued, "messages_sent": delivery.sent,
                    "messages_failed": delivery.failed, "messages_cancelled": delivery.cancelled}
         get_run_logger().info("weekly summaries: %s", summary)
+        create_markdown_artifact(key="weekly-summaries", markdown=summary_markdown("Weekly summaries", summary),
+                                 description="Weekly summaries run")
         return summary
     finally:
         runtime.close()
 
 
 @flow(name="coach-digests")
-def coach_digests(coach_ids: list[int] | None = None, now_iso: str | None = None) -> dict:
-    now = datetime.fromisoformat(now_iso) if now_iso else datetime.now(timezone.utc)
+def coach_digests(coach_ids: list[int] | None = None, now_iso: str | None = None,
+                  local_hour: int | None = None) -> dict[str, Any]:
+    now = run_now(now_iso)
     runtime = build_runtime()
     try:
-        rankings = queue_coach_digests(runtime, now, coach_ids)
+        if local_hour is not None:
+            with runtime.sessions.begin() as session:
+                coach_ids = coaches_due_digest(session, now, local_hour, coach_ids)
+        rankings = queue_coach_digests(runtime, now, coach_ids) if coach_ids != [] else []
         delivery = deliver_due(runtime, now)
         for ranking in rankings:
             lines = [f"# Coach {ranking.coach_id}: athletes by risk", "", "| athlete | risk | top reason |", "|---|---|---|"]

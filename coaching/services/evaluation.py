@@ -13,7 +13,7 @@ from coaching.domain.model import Evaluation, PainCheckin
 from coaching.domain.risk import risk_score
 from coaching.domain.thresholds import DEFAULT_THRESHOLDS
 from coaching.store.activities import ActivityRepository, GearRepository
-from coaching.store.athletes import CheckinRepository
+from coaching.store.athletes import AthleteRepository, CheckinRepository
 from coaching.store.findings import FindingRepository
 from coaching.store.models import Athlete, FindingRecord
 
@@ -52,8 +52,12 @@ def evaluate_athlete(session: Session, athlete: Athlete, as_of: date) -> Athlete
         if c.day <= as_of
     ]
     thresholds = DEFAULT_THRESHOLDS.with_overrides(athlete.threshold_overrides or {})
+    # Once the back-fill is done every day of the loaded window is known: an empty day is a rest
+    # day, not missing data. Before that, the record starts at the earliest stored activity.
+    backfilled = AthleteRepository(session).sync_state(athlete.id).backfill_done
     evaluation = evaluate(
-        activities, as_of, gear=gear, checkins=checkins, thresholds=thresholds, units=athlete.units
+        activities, as_of, gear=gear, checkins=checkins, thresholds=thresholds, units=athlete.units,
+        history_start=since.date() if backfilled else None,
     )
     score = risk_score(evaluation.findings)
     to_alert = FindingRepository(session).record(athlete.id, evaluation, score)

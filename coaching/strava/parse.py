@@ -41,7 +41,7 @@ def parse_timezone(value: Any) -> str | None:
     name = match.group("name") if match else text
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a path
         return None
     return name
 
@@ -118,7 +118,13 @@ def parse_activity(raw: Any) -> ParsedActivity:
         else:
             start_local = start_utc.replace(tzinfo=None)
     if start_utc is None:
-        start_utc = start_local.replace(tzinfo=timezone.utc)
+        offset_s = _float(raw.get("utc_offset"), "utc_offset")
+        if offset_s is not None:
+            start_utc = (start_local - timedelta(seconds=offset_s)).replace(tzinfo=timezone.utc)
+        elif tz_name:
+            start_utc = start_local.replace(tzinfo=ZoneInfo(tz_name))
+        else:
+            start_utc = start_local.replace(tzinfo=timezone.utc)
     start_utc = start_utc.astimezone(timezone.utc)
 
     athlete = raw.get("athlete")

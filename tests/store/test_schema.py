@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from coaching.domain.model import Activity as DomainActivity
 from coaching.store.activities import ActivityRepository
 from coaching.store.athletes import AthleteRepository, CheckinRepository, CoachRepository
-from coaching.store.db import current_revision, downgrade, table_names, upgrade
+from coaching.store.db import current_revision, downgrade, head_revision, table_names, upgrade
 from coaching.store.models import Activity, StravaToken
 from coaching.store.outbox import NewMessage, OutboxRepository
 from coaching.store.tokens import TokenRepository
@@ -30,14 +30,22 @@ def _activity(activity_id: int = BIG_ID, **overrides) -> DomainActivity:
     return DomainActivity(**fields)
 
 
+def test_the_domain_columns_are_read_in_the_domain_activitys_field_order():
+    from dataclasses import fields
+
+    from coaching.store.activities import _DOMAIN_COLUMNS
+
+    assert [c.key for c in _DOMAIN_COLUMNS[1:]] == [f.name for f in fields(DomainActivity)]
+
+
 def test_migration_creates_every_table_and_downgrades_cleanly(engine):
-    assert current_revision(engine) == "0001"
+    assert current_revision(engine) == head_revision()
     assert {"athletes", "strava_tokens", "activities", "gear", "sync_state", "findings", "outbox",
             "coaches", "coach_athletes", "pain_checkins", "evaluations"} <= set(table_names(engine))
     downgrade(engine, "base")
     assert table_names(engine) == ["alembic_version"]
     upgrade(engine)
-    assert current_revision(engine) == "0001"
+    assert current_revision(engine) == head_revision()
 
 
 def test_activity_ids_above_2_to_the_53_round_trip_exactly(sessions):

@@ -7,10 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from web_helpers import WebEnv, web_env
+from web_helpers import WebEnv, migrated_sqlite_file, web_env
+
+
+@pytest.fixture(scope="session")
+def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return migrated_sqlite_file(tmp_path_factory.mktemp("template"))
 
 
 @pytest.fixture
-def env(tmp_path: Path) -> Iterator[WebEnv]:
-    with web_env(tmp_path) as started:
+def env(tmp_path: Path, template_db: Path) -> Iterator[WebEnv]:
+    with web_env(tmp_path, template_db=template_db) as started:
         yield started

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import shutil
 import socket
 import threading
 import time
@@ -71,9 +72,18 @@ class WebEnv:
         return datetime.now(timezone.utc)
 
 
+def migrated_sqlite_file(directory: Path) -> Path:
+    """A migrated SQLite database to copy for each test: migrating takes longer than the test."""
+    path = directory / "template.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    engine.dispose()
+    return path
+
+
 @contextlib.contextmanager
-def web_env(tmp_path: Path, *, engine: Engine | None = None, athletes: int = 3, days: int = 45,
-            end_date: date = END_DATE) -> Iterator[WebEnv]:
+def web_env(tmp_path: Path, *, engine: Engine | None = None, template_db: Path | None = None, athletes: int = 3,
+            days: int = 45, end_date: date = END_DATE) -> Iterator[WebEnv]:
     fake = FakeStrava(FakeStravaConfig(client_id=CLIENT_ID, client_secret=SECRET, webhook_retry_delay_s=0.05,
                                        timeout_fault_s=2.0))
     fake.seed(count=athletes, end_date=end_date, personas=["steady"], seed=7, days=days)
@@ -99,7 +109,9 @@ def web_env(tmp_path: Path, *, engine: Engine | None = None, athletes: int = 3, 
         )
         runtime = Runtime(settings)
         if engine is not None:
-            runtime.__dict__["engine"] = engine  # the PostgreSQL fixture's schema, already migrated
+            runtime.__dict__["engine"] = engine  # the database fixture's, already migrated
+        elif template_db is not None:
+            shutil.copyfile(template_db, tmp_path / "web.db")
         else:
             upgrade(runtime.engine)
         app = create_app(runtime)

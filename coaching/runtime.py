@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 
 from sqlalchemy import Engine
@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from coaching.crypto import SecretBox
 from coaching.messages.notifier import AppriseNotifier, Notifier, SmtpSettings
+from coaching.services.budget import SharedRequestBudget
 from coaching.settings import Settings
 from coaching.store.db import make_engine
 from coaching.strava.budget import RequestBudget
@@ -19,10 +20,6 @@ from coaching.strava.client import StravalibSource
 @dataclass
 class Runtime:
     settings: Settings
-    budget: RequestBudget = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.budget = RequestBudget(margin=self.settings.strava_budget_margin)
 
     @cached_property
     def engine(self) -> Engine:
@@ -35,6 +32,12 @@ class Runtime:
     @cached_property
     def box(self) -> SecretBox:
         return SecretBox(self.settings.require_token_keys())
+
+    @cached_property
+    def budget(self) -> RequestBudget:
+        """One budget per Strava application, kept in the database so every worker shares it."""
+        client_id, _ = self.settings.require_strava_app()
+        return SharedRequestBudget(self.sessions, client_id, margin=self.settings.strava_budget_margin)
 
     @cached_property
     def strava(self) -> StravalibSource:

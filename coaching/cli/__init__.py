@@ -63,7 +63,7 @@ def keygen() -> None:
 
 
 def _register_optional_commands() -> None:
-    from coaching.cli import demo, pipeline  # noqa: F401  (commands register themselves on `app`)
+    from coaching.cli import demo, pipeline, serve, status  # noqa: F401  (commands register themselves on `app`)
 
     try:
         from coaching.cli.evaluate import register as register_evaluate

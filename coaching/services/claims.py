@@ -121,9 +121,9 @@ def ensure_sync_states(session: Session) -> int:
     )
     try:
         with session.begin_nested():
-            return session.execute(
-                insert(SyncState).from_select(["athlete_id", "backfill_done"], missing)
-            ).rowcount or 0
+            return len(session.execute(
+                insert(SyncState).from_select(["athlete_id", "backfill_done"], missing).returning(SyncState.athlete_id)
+            ).all())
     except IntegrityError:  # another worker inserted the same rows first: theirs will do
         return 0
 

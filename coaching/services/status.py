@@ -1,8 +1,8 @@
 """The state of the pipeline, read from the database: what `coach status` prints and what the
 flows' summary artifacts look like (the same words in both places).
 
-Strava's remaining budget lives in its response headers, not in our database: `probe_budget`
-spends one read to learn it, when asked to.
+Strava's budget as the workers last saw it is in the database (`strava_budget`, shared by every
+worker); `probe_budget` spends one read to ask Strava itself.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from coaching.runtime import Runtime
+from coaching.store.budget import BudgetRepository, quarter_hour
 from coaching.store.models import Activity, Athlete, EvaluationRecord, FindingRecord, OutboxMessage, SyncState, WebhookEvent
 from coaching.strava.budget import Usage
 
@@ -117,6 +118,16 @@ def athlete_sync_lines(session: Session, limit: int) -> list[AthleteSync]:
         )
         for athlete, state in rows
     ]
+
+
+def stored_budget(session: Session, application_id: int, now: datetime) -> Usage | None:
+    """The shared budget's counts, with windows that have rolled over since read as empty."""
+    row = BudgetRepository(session, application_id).current()
+    if row is None:
+        return None
+    short_used = row.used_15min if row.window_start >= quarter_hour(now) else 0
+    daily_used = row.used_daily if row.day >= now.date() else 0
+    return Usage(short_used, daily_used, row.limit_15min, row.limit_daily)
 
 
 def probe_budget(runtime: Runtime, now: datetime) -> Usage | None:

@@ -45,6 +45,18 @@ class AthleteRepository:
     def connected(self) -> list[Athlete]:
         return list(self.session.scalars(select(Athlete).where(Athlete.connected.is_(True)).order_by(Athlete.id)))
 
+    def due_for_sync(self) -> list[Athlete]:
+        """Connected athletes, the longest-waiting first: when the Strava budget runs out part-way,
+        the next run starts with those the last one did not reach."""
+        return list(
+            self.session.scalars(
+                select(Athlete)
+                .outerjoin(SyncState, SyncState.athlete_id == Athlete.id)
+                .where(Athlete.connected.is_(True))
+                .order_by(SyncState.last_success_at.is_not(None), SyncState.last_success_at, Athlete.id)
+            )
+        )
+
     def all(self) -> list[Athlete]:
         return list(self.session.scalars(select(Athlete).order_by(Athlete.id)))
 

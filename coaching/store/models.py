@@ -289,3 +289,22 @@ class PushSubscription(Base):
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)  # Strava's id
     callback_url: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class StravaBudget(Base):
+    """Strava's request budget for one application, shared by every worker (0003).
+
+    Workers reserve a request here before making it and reconcile with Strava's own counts from
+    the rate-limit headers after; the windows roll on the quarter-hour and at UTC midnight.
+    """
+
+    __tablename__ = "strava_budget"
+
+    application_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    window_start: Mapped[datetime] = mapped_column(UtcDateTime)  # the current quarter-hour
+    day: Mapped[date] = mapped_column(Date)  # the current UTC day
+    used_15min: Mapped[int] = mapped_column(Integer, default=0)
+    used_daily: Mapped[int] = mapped_column(Integer, default=0)
+    limit_15min: Mapped[int] = mapped_column(Integer)
+    limit_daily: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)

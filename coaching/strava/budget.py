@@ -21,20 +21,29 @@ class Usage:
     daily_limit: int
 
 
+def _bucket(lowered: Mapping[str, str], prefix: str) -> tuple[int, int, int, int] | None:
+    usage, limit = lowered.get(prefix + "usage"), lowered.get(prefix + "limit")
+    if not usage or not limit:
+        return None
+    try:
+        short_used, daily_used = (int(x) for x in usage.split(","))
+        short_limit, daily_limit = (int(x) for x in limit.split(","))
+    except ValueError:
+        return None
+    return short_used, daily_used, short_limit, daily_limit
+
+
 def parse_usage(headers: Mapping[str, str]) -> Usage | None:
-    """Read-bucket headers when present (GETs), else the overall ones. Case-insensitive, as
-    recordings show `X-Ratelimit-Usage` and `X-RateLimit-Usage` alike."""
+    """The tighter of the read bucket and the overall bucket, window by window: a GET counts
+    against both. Header names are matched case-insensitively (recordings show
+    `X-Ratelimit-Usage` and `X-RateLimit-Usage` alike)."""
     lowered = {k.lower(): v for k, v in headers.items()}
-    for prefix in ("x-readratelimit-", "x-ratelimit-"):
-        usage, limit = lowered.get(prefix + "usage"), lowered.get(prefix + "limit")
-        if usage and limit:
-            try:
-                short_used, daily_used = (int(x) for x in usage.split(","))
-                short_limit, daily_limit = (int(x) for x in limit.split(","))
-            except ValueError:
-                return None
-            return Usage(short_used, daily_used, short_limit, daily_limit)
-    return None
+    buckets = [b for b in (_bucket(lowered, "x-readratelimit-"), _bucket(lowered, "x-ratelimit-")) if b]
+    if not buckets:
+        return None
+    short = min(buckets, key=lambda b: b[2] - b[0])
+    daily = min(buckets, key=lambda b: b[3] - b[1])
+    return Usage(short[0], daily[1], short[2], daily[3])
 
 
 class RequestBudget:

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import datetime, timezone
 
 import pytest
 from sqlalchemy import select
 
 from coaching import links
 from coaching.store.athletes import AthleteRepository
+from coaching.services.account import rows_about
 from coaching.store.models import Athlete, OutboxMessage
+from coaching.store.tokens import TokenRepository
 from coaching.strava.errors import AuthRevoked
 from coaching.web.choices import InvalidChoice, check_push_url
 from web_helpers import LINK_SECRET, WebEnv, csrf_of, sign_in_through_strava, table_counts, wait_for_backfill
@@ -156,20 +157,30 @@ def test_deleting_the_account_erases_everything_and_gives_up_strava_access(env: 
     with sign_in_through_strava(env) as client:
         athlete = _athlete(env)
         wait_for_backfill(env, athlete.id)
-        tokens_before = env.runtime.box
         csrf = csrf_of(client.get("/preferences").text)
         unconfirmed = client.post("/preferences/delete", data={"csrf": csrf})
         assert unconfirmed.status_code == 400 and _athlete(env).id == athlete.id
-        from coaching.store.tokens import TokenRepository
-
         with env.runtime.sessions.begin() as db:
-            access_token = TokenRepository(db, tokens_before).load(athlete.id).access_token
+            access_token = TokenRepository(db, env.runtime.box).load(athlete.id).access_token
+            about_before = rows_about(db, db.get(Athlete, athlete.id))
         deleted = client.post("/preferences/delete", data={"csrf": csrf, "confirm": "yes"})
         assert deleted.status_code == 200 and "Your account is deleted" in deleted.text
         assert "no longer has access to your Strava account" in deleted.text
         assert client.get("/preferences").status_code == 401  # the session died with the account
+    assert about_before["activities"] > 0 and about_before["strava_tokens"] == 1
     counts = table_counts(env.runtime.engine)
-    assert {name: n for name, n in counts.items() if n} == {"alembic_version": 1} or all(
-        n == 0 for name, n in counts.items() if name != "alembic_version")
+    assert {name: counts[name] for name in about_before} == {name: 0 for name in about_before}
     with pytest.raises(AuthRevoked):  # Strava no longer accepts our token for this runner
         env.runtime.strava.get_athlete(access_token)
+
+
+def test_an_account_is_erased_even_when_strava_cannot_be_told(env: WebEnv) -> None:
+    with sign_in_through_strava(env) as client:
+        athlete = _athlete(env)
+        wait_for_backfill(env, athlete.id)
+        csrf = csrf_of(client.get("/preferences").text)
+        env.fake.inject_fault("/oauth/deauthorize", "500", count=1)
+        deleted = client.post("/preferences/delete", data={"csrf": csrf, "confirm": "yes"})
+    assert "Please remove Knee coach" in deleted.text
+    with env.runtime.sessions.begin() as db:
+        assert db.get(Athlete, athlete.id) is None

@@ -1,0 +1,41 @@
+"""Helpers for the scale tests: athletes straight into the store, a runtime on the test database."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import datetime, timezone
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from coaching.crypto import generate_key
+from coaching.runtime import Runtime
+from coaching.settings import Settings
+from coaching.store.models import Athlete
+
+CLIENT_ID, CLIENT_SECRET = 5150, "scale-secret"
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
+_strava_ids = itertools.count(9_000_000)
+
+
+def add_athletes(sessions: sessionmaker[Session], zones: list[str], *, connected: bool = True) -> list[int]:
+    with sessions.begin() as session:
+        rows = [
+            Athlete(strava_id=next(_strava_ids), first_name=f"Runner{index}",
+                    timezone=zone, connected=connected, threshold_overrides={})
+            for index, zone in enumerate(zones)
+        ]
+        session.add_all(rows)
+        session.flush()
+        return [row.id for row in rows]
+
+
+def runtime_on(engine: Engine, strava_api_url: str) -> Runtime:
+    """A runtime whose database is the fixture's (on PostgreSQL: a schema of its own)."""
+    runtime = Runtime(Settings(
+        database_url="sqlite://", strava_api_url=strava_api_url, strava_client_id=CLIENT_ID,
+        strava_client_secret=CLIENT_SECRET, token_key=generate_key(), link_secret="scale-link-secret",
+        strava_request_timeout_s=5.0, smtp_host="127.0.0.1", smtp_port=9, smtp_mode="insecure",
+    ))
+    runtime.engine = engine  # type: ignore[misc]  (a cached_property: set once, before first use)
+    return runtime

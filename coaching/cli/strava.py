@@ -21,10 +21,15 @@ app.add_typer(strava_app, name="strava")
 
 
 def _runtime() -> Runtime:
+    """The runtime, once the configuration and the database schema are known to be usable."""
     from coaching.runtime import Runtime
     from coaching.settings import Settings
+    from coaching.store.db import check_schema
 
-    return Runtime(Settings())
+    runtime = Runtime(Settings())
+    runtime.settings.require_strava_app()
+    check_schema(runtime.engine)
+    return runtime
 
 
 def _strava_guarded(fn: Callable[[], T]) -> T:

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
 from coaching.cli import app, guarded
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 
 @app.command()
@@ -17,10 +22,17 @@ def web(
 
     from coaching.runtime import Runtime
     from coaching.settings import Settings
+    from coaching.store.db import check_schema
     from coaching.web import create_app
     from coaching.web.security import redact_access_log
 
-    web_app = guarded(lambda: create_app(Runtime(Settings())))
+    def build() -> FastAPI:
+        runtime = Runtime(Settings())
+        web_app = create_app(runtime)  # checks the configuration first
+        check_schema(runtime.engine)
+        return web_app
+
+    web_app = guarded(build)
     config = uvicorn.Config(web_app, host=host, port=port, proxy_headers=True, server_header=False)
     server = uvicorn.Server(config)  # configures uvicorn's loggers; the filter goes on after
     redact_access_log()

@@ -108,6 +108,9 @@ def _drop(handler: BaseHTTPRequestHandler, *, reset: bool) -> None:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as clients pool connections to Strava
+    # Headers and body go out in two writes; with Nagle on, the client's delayed ACK then adds
+    # ~40 ms to every keep-alive request, which would swamp any latency we mean to simulate.
+    disable_nagle_algorithm = True
     server_version = "FakeStrava/1.0"
     timeout = 30  # idle keep-alive connections end after this many seconds
 

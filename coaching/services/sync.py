@@ -95,6 +95,8 @@ def _store_page(
 ) -> list[datetime]:
     parsed, problems = parse_activities(page)
     result.problems.extend(problems)
+    if not parsed:
+        return []
     with sessions.begin() as session:
         athlete = AthleteRepository(session).get(athlete_id)
         zones = [item.timezone_name for item in parsed if item.timezone_name]

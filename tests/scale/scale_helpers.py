@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import itertools
+import sys
 from datetime import datetime, timezone
+from pathlib import Path
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -12,6 +14,11 @@ from coaching.crypto import generate_key
 from coaching.runtime import Runtime
 from coaching.settings import Settings
 from coaching.store.models import Athlete
+
+# The benchmark's bulk preload doubles as a fixture: these tests also check that what it stores is
+# what the pipeline takes for connected, back-filled athletes.
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+from night_seed import preload  # noqa: E402,F401
 
 CLIENT_ID, CLIENT_SECRET = 5150, "scale-secret"
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)

@@ -7,7 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from web_helpers import WebEnv, migrated_sqlite_file, web_env
+from web_helpers import LiveServer, WebEnv, migrated_sqlite_file, web_env
+
+
+@pytest.fixture(scope="session")
+def server() -> Iterator[LiveServer]:
+    live = LiveServer()
+    live.start()
+    yield live
+    live.stop()
 
 
 @pytest.fixture(scope="session")
@@ -16,6 +24,6 @@ def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def env(tmp_path: Path, template_db: Path) -> Iterator[WebEnv]:
-    with web_env(tmp_path, template_db=template_db) as started:
+def env(tmp_path: Path, template_db: Path, server: LiveServer) -> Iterator[WebEnv]:
+    with web_env(tmp_path, server=server, template_db=template_db) as started:
         yield started

@@ -16,12 +16,12 @@ from coaching.services.webhooks import process_webhook_events
 from coaching.store.athletes import AthleteRepository, CheckinRepository, CoachRepository
 from coaching.store.models import Athlete, EvaluationRecord, FindingRecord
 from coaching.store.outbox import NewMessage, OutboxRepository
-from web_helpers import WebEnv, sign_in_through_strava, table_counts, wait_for_backfill, web_env
+from web_helpers import LiveServer, WebEnv, sign_in_through_strava, table_counts, wait_for_backfill, web_env
 
 
 @pytest.fixture
-def db_env(tmp_path: Path, engine: Engine) -> Iterator[WebEnv]:
-    with web_env(tmp_path, engine=engine) as started:
+def db_env(tmp_path: Path, engine: Engine, server: LiveServer) -> Iterator[WebEnv]:
+    with web_env(tmp_path, server=server, engine=engine) as started:
         yield started
 
 

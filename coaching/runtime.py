@@ -35,9 +35,11 @@ class Runtime:
 
     @cached_property
     def budget(self) -> RequestBudget:
-        """One budget per Strava application, kept in the database so every worker shares it."""
-        client_id, _ = self.settings.require_strava_app()
-        return SharedRequestBudget(self.sessions, client_id, margin=self.settings.strava_budget_margin)
+        """One budget per Strava application, kept in the database so every worker shares it.
+        Without a Strava app configured nothing can spend it: a local one reports "unknown"."""
+        if self.settings.strava_client_id is None:
+            return RequestBudget(margin=self.settings.strava_budget_margin)
+        return SharedRequestBudget(self.sessions, self.settings.strava_client_id, margin=self.settings.strava_budget_margin)
 
     @cached_property
     def strava(self) -> StravalibSource:

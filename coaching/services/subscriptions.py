@@ -8,14 +8,16 @@ the URL for the listing: errors are re-raised without their cause so that it nev
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from dataclasses import dataclass
-from typing import Any, Callable, TypeVar
+from functools import partial
+from typing import Any, Callable, Mapping, TypeVar
 
 from sqlalchemy import delete, select
 from stravalib import Client
 
 from coaching.runtime import Runtime
-from coaching.services.webhooks import verify_token_for
 from coaching.store.models import PushSubscription
 from coaching.strava.client import StravaHttpSession
 from coaching.strava.errors import NotFound, StravaError, translate
@@ -28,6 +30,20 @@ class SubscriptionInfo:
     id: int
     callback_url: str
     stored_here: bool  # False: Strava has it but this database does not know it (events are dropped)
+
+
+def verify_token_for(link_secret: str) -> str:
+    """The hub.verify_token we give Strava, derived from the link secret so that the CLI that
+    subscribes and the web app that answers the validation GET agree without storing it."""
+    return hmac.new(link_secret.encode(), b"strava-webhook-verify-token", hashlib.sha256).hexdigest()[:40]
+
+
+def validation_challenge(query: Mapping[str, str], expected_token: str) -> str | None:
+    """The challenge to echo, or None when this is not a validation GET with our token."""
+    token, challenge = query.get("hub.verify_token", ""), query.get("hub.challenge", "")
+    if query.get("hub.mode") != "subscribe" or not challenge or len(challenge) > 200:
+        return None
+    return challenge if hmac.compare_digest(token.encode(), expected_token.encode()) else None
 
 
 def default_callback_url(runtime: Runtime) -> str:
@@ -87,17 +103,15 @@ def unsubscribe(runtime: Runtime) -> list[int]:
     """Delete every subscription Strava lists for the app, and ours here. Returns the ids deleted."""
     client_id, client_secret = runtime.settings.require_strava_app()
     deleted = []
-    for info in show(runtime):
+    credentials = {"client_id": client_id, "client_secret": client_secret}
+    for subscription_id in [info.id for info in show(runtime)]:
         try:
-            _call(
-                "delete push subscription",
-                lambda: _client(runtime).protocol.delete(
-                    "/push_subscriptions/{id}", id=info.id, data={"client_id": client_id, "client_secret": client_secret}
-                ),
-            )
+            _call("delete push subscription", partial(
+                _client(runtime).protocol.delete, "/push_subscriptions/{id}", id=subscription_id, data=credentials
+            ))
         except NotFound:
             pass  # already gone
-        deleted.append(info.id)
+        deleted.append(subscription_id)
     with runtime.sessions.begin() as session:
         session.execute(delete(PushSubscription))
     return deleted

@@ -12,14 +12,16 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from coaching.crypto import SecretBox
 from coaching.services.tokens import fresh_access_token
 from coaching.store.activities import ActivityRepository, GearRepository
 from coaching.store.athletes import AthleteRepository
+from coaching.store.models import Activity, Gear
 from coaching.strava.client import StravalibSource
-from coaching.strava.errors import AuthRevoked, MissingScope
+from coaching.strava.errors import AuthRevoked, MissingScope, NotFound
 from coaching.strava.parse import parse_activities, parse_gear
 
 log = logging.getLogger(__name__)
@@ -64,10 +66,14 @@ def sync_athlete(
             _sync_new(sessions, source, token, athlete_id, newest, policy, result)
         if not backfill_done:
             _backfill(sessions, source, token, athlete_id, now, policy, result)
-        if result.gear_ids:
+        with sessions.begin() as session:
+            # Gear whose fetch an earlier run never finished (a fault, a killed process): the
+            # activities using it are stored, so no later run would see them as new.
+            gear_ids = result.gear_ids | _gear_never_fetched(session, athlete_id)
+        if gear_ids:
             # Gear distances only change when activities do, so a quiet night costs nothing here.
             # GET /athlete lists shoes only with profile:read_all, which we do not ask for.
-            _refresh_gear(sessions, source, token, athlete_id, sorted(result.gear_ids))
+            _refresh_gear(sessions, source, token, athlete_id, sorted(gear_ids))
         with sessions.begin() as session:
             state = AthleteRepository(session).sync_state(athlete_id)
             state.last_success_at = state.last_attempt_at = now
@@ -167,9 +173,24 @@ def _backfill(
                 return
 
 
+def _gear_never_fetched(session: Session, athlete_id: int) -> set[str]:
+    """Gear ids the athlete's stored activities use but the gear table lacks (one indexed query)."""
+    stored = select(Gear.id).where(Gear.athlete_id == athlete_id)
+    used = select(Activity.gear_id).where(Activity.athlete_id == athlete_id, Activity.gear_id.is_not(None))
+    return set(session.scalars(used.where(Activity.gear_id.not_in(stored)).distinct()))
+
+
 def _refresh_gear(
     sessions: sessionmaker[Session], source: StravalibSource, token: str, athlete_id: int, gear_ids: list[str]
 ) -> None:
-    gear = [item for item in (parse_gear(source.get_gear(token, gear_id)) for gear_id in gear_ids) if item]
+    gear = []
+    for gear_id in gear_ids:
+        try:
+            item = parse_gear(source.get_gear(token, gear_id))
+        except NotFound:  # gone from Strava: nothing to refresh, and no reason to fail the sync
+            log.info("gear %s of athlete %s is not on Strava any more", gear_id, athlete_id)
+            continue
+        if item is not None:
+            gear.append(item)
     with sessions.begin() as session:
         GearRepository(session).upsert_many(athlete_id, gear)

@@ -11,14 +11,13 @@ athlete's token. Processing the same event twice therefore changes nothing.
 from __future__ import annotations
 
 import hashlib
-import hmac
 import json
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Mapping
+from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -39,6 +38,7 @@ ASPECT_TYPES = ("create", "update", "delete")
 PROCESSING_LEASE = timedelta(minutes=10)  # a worker that died mid-event gives it back after this
 MAX_ATTEMPTS = 6
 RETRY_FIRST = timedelta(minutes=2)
+KEEP_PROCESSED = timedelta(days=30)
 
 
 class BadEvent(ValueError):
@@ -59,7 +59,9 @@ class IncomingEvent:
     def parse(cls, body: Any) -> IncomingEvent:
         if not isinstance(body, dict):
             raise BadEvent("an event is a JSON object")
-        numbers = {name: _whole(body.get(name), name) for name in ("subscription_id", "object_id", "owner_id", "event_time")}
+        numbers = {
+            name: _whole(body.get(name), name) for name in ("subscription_id", "object_id", "owner_id", "event_time")
+        }
         object_type, aspect_type = body.get("object_type"), body.get("aspect_type")
         if object_type not in OBJECT_TYPES:
             raise BadEvent("object_type must be activity or athlete")
@@ -86,20 +88,6 @@ def _whole(value: Any, name: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 2**63:
         raise BadEvent(f"{name} must be a positive integer")
     return value
-
-
-def verify_token_for(link_secret: str) -> str:
-    """The hub.verify_token we give Strava, derived from the link secret so that the CLI that
-    subscribes and the web app that answers the validation GET agree without storing it."""
-    return hmac.new(link_secret.encode(), b"strava-webhook-verify-token", hashlib.sha256).hexdigest()[:40]
-
-
-def validation_challenge(query: Mapping[str, str], expected_token: str) -> str | None:
-    """The challenge to echo, or None when this is not a validation GET with our token."""
-    token, challenge = query.get("hub.verify_token", ""), query.get("hub.challenge", "")
-    if query.get("hub.mode") != "subscribe" or not challenge or len(challenge) > 200:
-        return None
-    return challenge if hmac.compare_digest(token.encode(), expected_token.encode()) else None
 
 
 def our_subscription_id(session: Session) -> int | None:
@@ -189,6 +177,11 @@ def process_webhook_events(runtime: Runtime, now: datetime, limit: int = 500) ->
         report.erased_athletes += outcome.erased
         if outcome.athlete_id is not None and outcome.athlete_id not in report.athlete_ids:
             report.athlete_ids.append(outcome.athlete_id)
+    with runtime.sessions.begin() as session:
+        # Applied events are only a record (they name athletes and activities): keep a month of it.
+        session.execute(delete(WebhookEvent).where(
+            WebhookEvent.status.in_(("done", "ignored", "failed")), WebhookEvent.processed_at < now - KEEP_PROCESSED
+        ))
     return report
 
 

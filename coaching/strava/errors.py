@@ -47,6 +47,12 @@ class BadRequest(StravaError):
     """A 4xx that retrying will not fix (bad code, bad client id)."""
 
 
+class RefreshTokenRejected(BadRequest, AuthRevoked):
+    """Strava refused the stored refresh token (400, resource RefreshToken). Strava kills the old
+    one as soon as it issues a new one, so an answer lost after the rotation leaves a dead token:
+    only the runner can fix that, by connecting again."""
+
+
 def _strava_errors(response: requests.Response | None) -> list[dict]:
     if response is None:
         return []
@@ -78,6 +84,10 @@ def translate(error: Exception, what: str) -> StravaError:
         return RateLimited(f"{what}: Strava rate limit reached (429)")
     if status is not None and status >= 500:
         return StravaUnavailable(f"{what}: Strava server error ({status})")
+    if status == 400 and any(e.get("resource") == "RefreshToken" for e in _strava_errors(response)):
+        return RefreshTokenRejected(
+            f"{what}: Strava refused the stored refresh token (400); the runner must connect again"
+        )
     if status is not None and 400 <= status < 500:
         codes = ", ".join(f"{e.get('resource')}.{e.get('field')}={e.get('code')}" for e in _strava_errors(response))
         return BadRequest(f"{what}: Strava rejected the request ({status}{': ' + codes if codes else ''})")

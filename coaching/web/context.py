@@ -10,10 +10,13 @@ from urllib.parse import urlsplit
 from fastapi import Request
 
 from coaching.runtime import Runtime
+from coaching.services.notify import LINK_LIFETIME
 from coaching.store.models import Athlete
 from coaching.web.backfill import BackfillRunner
 from coaching.web.pages import Pages
 from coaching.web.security import Signer, WebSession
+
+CLOCK_SKEW_S = 300  # the machine that signed a link and this one may disagree a little
 
 
 @dataclass
@@ -37,9 +40,24 @@ class WebContext:
             return None
         with self.runtime.sessions.begin() as db:
             athlete = db.get(Athlete, session.athlete_id)
-            if athlete is not None:
-                db.expunge(athlete)
-        return (session, athlete) if athlete is not None else None
+            if athlete is None or athlete.strava_id != session.strava_id:
+                return None
+            db.expunge(athlete)
+        return session, athlete
+
+    def athlete_for_link(self, token: str | None) -> Athlete | None:
+        """The athlete an email's signed link names, unless the link was made before this athlete
+        existed: after an erasure SQLite may give the same id to the next runner who connects."""
+        link = self.signer.verify_link(token)
+        if link is None:
+            return None
+        issued_at_s = link.expires_at_s - LINK_LIFETIME.total_seconds()
+        with self.runtime.sessions.begin() as db:
+            athlete = db.get(Athlete, link.athlete_id)
+            if athlete is None or issued_at_s + CLOCK_SKEW_S < athlete.created_at.timestamp():
+                return None
+            db.expunge(athlete)
+        return athlete
 
 
 def web(request: Request) -> WebContext:

@@ -77,6 +77,8 @@ def callback(request: Request) -> Response:
                                      "only for a few minutes. Please connect again.")
         ctx.signer.clear_state(response)
         return response
+    except ValueError:
+        return ctx.pages.problem("Strava's answer was incomplete", "Please connect again.", status_code=502)
     except StravaError as error:
         log.warning("OAuth code exchange failed: %s", error)
         return ctx.pages.problem("Strava could not be reached", "Please try again in a few minutes.",
@@ -84,7 +86,7 @@ def callback(request: Request) -> Response:
     ctx.backfill.start(connected.athlete_id)
     response = RedirectResponse("/preferences?welcome=1", status_code=303)
     ctx.signer.clear_state(response)
-    ctx.signer.start_session(response, connected.athlete_id)
+    ctx.signer.start_session(response, connected.athlete_id, connected.strava_id)
     return response
 
 

@@ -55,12 +55,12 @@ def preferences_page(request: Request) -> Response:
     ctx = web(request)
     token = request.query_params.get("t")
     if token is not None:
-        athlete_id = ctx.signer.athlete_from_link(token)
-        if athlete_id is None or not _athlete_exists(ctx, athlete_id):
+        linked = ctx.athlete_for_link(token)
+        if linked is None:
             return ctx.pages.problem("This link has expired", "Links in our emails work for 60 days. "
                                      "Open a newer email, or connect with Strava again.", status_code=400)
         response = RedirectResponse("/preferences", status_code=303)
-        ctx.signer.start_session(response, athlete_id)
+        ctx.signer.start_session(response, linked.id, linked.strava_id)
         return response
     signed_in = ctx.signed_in(request)
     if signed_in is None:
@@ -69,11 +69,6 @@ def preferences_page(request: Request) -> Response:
     notices = [NOTICES[name] for name in NOTICES if request.query_params.get(name)]
     notices += [TEST_NOTICES[c] for c in request.query_params.get("test", "").split(",") if c in TEST_NOTICES]
     return _render(ctx, session, athlete, notices=notices)
-
-
-def _athlete_exists(ctx: WebContext, athlete_id: int) -> bool:
-    with ctx.runtime.sessions.begin() as db:
-        return db.get(Athlete, athlete_id) is not None
 
 
 def _render(ctx: WebContext, session: WebSession, athlete: Athlete, *, notices: tuple[str, ...] | list[str] = (),
@@ -141,15 +136,19 @@ async def _one_click_unsubscribe(request: Request, ctx: WebContext, token: str) 
         form = await read_form(request)
     except FormTooLarge:
         return PlainTextResponse("form too large", status_code=413)
-    athlete_id = ctx.signer.athlete_from_link(token)
-    if athlete_id is None or first(form, "List-Unsubscribe") != "One-Click":
+    if first(form, "List-Unsubscribe") != "One-Click":
         return PlainTextResponse("not a valid one-click unsubscribe request", status_code=400)
 
-    def unsubscribe() -> None:
+    def unsubscribe() -> bool:
+        linked = ctx.athlete_for_link(token)
+        if linked is None:
+            return False
         with ctx.runtime.sessions.begin() as db:
-            unsubscribe_everything(db, athlete_id, ctx.clock())
+            unsubscribe_everything(db, linked.id, ctx.clock())
+        return True
 
-    await run_in_threadpool(unsubscribe)
+    if not await run_in_threadpool(unsubscribe):
+        return PlainTextResponse("this link has expired", status_code=400)
     return PlainTextResponse("unsubscribed: no more messages will be sent")
 
 

@@ -13,7 +13,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from coaching.services.webhooks import BadEvent, IncomingEvent, queue_event, validation_challenge, verify_token_for
+from coaching.services.subscriptions import validation_challenge, verify_token_for
+from coaching.services.webhooks import BadEvent, IncomingEvent, queue_event
 from coaching.web.context import WebContext, web
 
 log = logging.getLogger(__name__)

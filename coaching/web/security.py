@@ -7,8 +7,8 @@ purpose (an email's preferences link, the OAuth state) never passes as another (
 from __future__ import annotations
 
 import hashlib
-import logging
 import hmac
+import logging
 import secrets
 import time
 from dataclasses import dataclass
@@ -43,7 +43,14 @@ SECURITY_HEADERS = {
 @dataclass(frozen=True)
 class WebSession:
     athlete_id: int
+    strava_id: int  # an internal id can come back after an erasure (SQLite reuses the highest)
     nonce: str
+
+
+@dataclass(frozen=True)
+class SignedLink:
+    athlete_id: int
+    expires_at_s: int
 
 
 class Signer:
@@ -53,10 +60,11 @@ class Signer:
 
     # The browser session, right after the OAuth callback or a signed email link ---------------
 
-    def start_session(self, response: Response, athlete_id: int, now_s: float | None = None) -> WebSession:
-        session = WebSession(athlete_id, secrets.token_urlsafe(16))
+    def start_session(self, response: Response, athlete_id: int, strava_id: int,
+                      now_s: float | None = None) -> WebSession:
+        session = WebSession(athlete_id, strava_id, secrets.token_urlsafe(16))
         expires = int((now_s if now_s is not None else time.time()) + SESSION_LIFETIME_S)
-        value = links.sign(self._secret, "web-session", f"{athlete_id}:{session.nonce}", expires)
+        value = links.sign(self._secret, "web-session", f"{athlete_id}:{strava_id}:{session.nonce}", expires)
         self._set(response, SESSION_COOKIE, value, SESSION_LIFETIME_S)
         return session
 
@@ -66,8 +74,8 @@ class Signer:
             return None
         try:
             subject = links.verify(self._secret, "web-session", value)
-            athlete_text, nonce = subject.split(":", 1)
-            return WebSession(int(athlete_text), nonce)
+            athlete_text, strava_text, nonce = subject.split(":", 2)
+            return WebSession(int(athlete_text), int(strava_text), nonce)
         except (links.BadLink, ValueError):
             return None
 
@@ -104,12 +112,13 @@ class Signer:
 
     # Signed links from emails ----------------------------------------------------------------
 
-    def athlete_from_link(self, token: str | None, purpose: str = "preferences") -> int | None:
+    def verify_link(self, token: str | None, purpose: str = "preferences") -> SignedLink | None:
         if not token:
             return None
         try:
-            return int(links.verify(self._secret, purpose, token))
-        except (links.BadLink, ValueError):
+            athlete_id = int(links.verify(self._secret, purpose, token))
+            return SignedLink(athlete_id, int(token.rsplit(".", 2)[1]))
+        except (links.BadLink, ValueError, IndexError):
             return None
 
     def _set(self, response: Response, name: str, value: str, max_age_s: int) -> None:
@@ -124,7 +133,9 @@ class SecurityHeaders:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
-    async def __call__(self, scope: dict, receive: Callable[[], Awaitable[dict]], send: Callable[[dict], Awaitable[None]]) -> None:
+    async def __call__(
+        self, scope: dict, receive: Callable[[], Awaitable[dict]], send: Callable[[dict], Awaitable[None]]
+    ) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return

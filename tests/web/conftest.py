@@ -6,7 +6,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from web_helpers import LiveServer, WebEnv, migrated_sqlite_file, web_env
 
 

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
-import time
-
 import httpx
+from web_helpers import (
+    LINK_SECRET,
+    WebEnv,
+    callback_query,
+    csrf_of,
+    email_link,
+    sign_in_through_strava,
+    wait_for_backfill,
+)
 
 from coaching import links
+from coaching.services.account import erase_athlete
+from coaching.services.notify import LINK_LIFETIME
 from coaching.store.athletes import AthleteRepository
 from coaching.store.models import Athlete, StravaToken
-from web_helpers import LINK_SECRET, WebEnv, callback_query, csrf_of, sign_in_through_strava, wait_for_backfill
 
 
 def _athletes(env: WebEnv) -> list[Athlete]:
@@ -23,7 +31,8 @@ def test_connect_sends_the_runner_to_strava_with_our_scopes_and_a_browser_bound_
     assert answer.status_code == 303
     query = callback_query(answer.headers["location"])
     assert answer.headers["location"].startswith(env.fake.base_url + "/oauth/authorize?")
-    assert (query["scope"], query["approval_prompt"], query["response_type"]) == ("read,activity:read_all", "auto", "code")
+    assert query["scope"] == "read,activity:read_all"
+    assert (query["approval_prompt"], query["response_type"]) == ("auto", "code")
     assert query["redirect_uri"] == env.base_url + "/strava/callback"
     cookie = answer.headers["set-cookie"]
     assert "coach_oauth_state=" in cookie and "HttpOnly" in cookie and "SameSite=lax" in cookie
@@ -75,7 +84,7 @@ def test_the_signed_link_from_an_email_opens_the_page_and_leaves_the_address_bar
     with sign_in_through_strava(env):
         pass
     (athlete,) = _athletes(env)
-    token = links.sign(LINK_SECRET, "preferences", str(athlete.id), int(time.time()) + 600)
+    token = email_link(athlete.id)
     with env.client() as client:
         answer = client.get(f"/preferences?t={token}")
         assert answer.status_code == 303 and answer.headers["location"] == "/preferences"
@@ -87,9 +96,9 @@ def test_expired_forged_or_other_purpose_links_open_nothing(env: WebEnv) -> None
     with sign_in_through_strava(env):
         pass
     (athlete,) = _athletes(env)
-    expired = links.sign(LINK_SECRET, "preferences", str(athlete.id), int(time.time()) - 1)
-    checkin = links.sign(LINK_SECRET, "checkin", str(athlete.id), int(time.time()) + 600)
-    forged = links.sign("not-our-secret", "preferences", str(athlete.id), int(time.time()) + 600)
+    expired = email_link(athlete.id, issued_ago_s=LINK_LIFETIME.total_seconds() + 1)
+    checkin = email_link(athlete.id, purpose="checkin")
+    forged = email_link(athlete.id, secret="not-our-secret")
     with env.client() as client:
         for token in (expired, checkin, forged, "garbage"):
             answer = client.get(f"/preferences?t={token}")
@@ -129,3 +138,23 @@ def test_every_answer_carries_the_security_headers_and_unknown_pages_are_404(env
             assert headers["referrer-policy"] == "no-referrer"
             assert "frame-ancestors 'none'" in headers["content-security-policy"]
         assert client.get("/nowhere").status_code == 404
+
+
+def test_an_old_link_or_session_never_opens_a_later_account_that_got_the_same_id(env: WebEnv) -> None:
+    with sign_in_through_strava(env, env.fake.athlete_ids[0]) as first_browser:
+        (first,) = _athletes(env)
+        wait_for_backfill(env, first.id)
+        with env.runtime.sessions.begin() as db:
+            erase_athlete(db, first.id)
+        with sign_in_through_strava(env, env.fake.athlete_ids[1]):
+            pass
+        (second,) = _athletes(env)
+        assert second.id == first.id  # SQLite hands the highest id out again
+        assert first_browser.get("/preferences").status_code == 401
+    made_before_second_existed = email_link(second.id, issued_ago_s=600)
+    made_now = email_link(second.id)
+    with env.client() as client:
+        assert client.get(f"/preferences?t={made_before_second_existed}").status_code == 400
+        assert client.post(f"/preferences?t={made_before_second_existed}",
+                           data={"List-Unsubscribe": "One-Click"}).status_code == 400
+        assert client.get(f"/preferences?t={made_now}").status_code == 303

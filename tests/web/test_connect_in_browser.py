@@ -9,10 +9,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from web_helpers import WebEnv
 
 from coaching.store.athletes import AthleteRepository, CoachRepository
 from coaching.store.models import Athlete, CoachAthlete
-from web_helpers import WebEnv
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -41,7 +41,7 @@ def page(browser: object) -> Iterator[object]:
     context.close()
 
 
-def test_a_runner_connects_chooses_channels_and_receives_a_test_message(env: WebEnv, page: object, tmp_path: Path) -> None:
+def test_a_runner_connects_chooses_channels_and_receives_a_test_message(env: WebEnv, page: object) -> None:
     with env.runtime.sessions.begin() as db:
         coach = CoachRepository(db).upsert(name="Carla Coach", email="carla@example.org")
         coach_id = coach.id

@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 from sqlalchemy import select
+from web_helpers import WebEnv, csrf_of, email_link, sign_in_through_strava, table_counts, wait_for_backfill
 
-from coaching import links
-from coaching.store.athletes import AthleteRepository
 from coaching.services.account import rows_about
+from coaching.store.athletes import AthleteRepository
 from coaching.store.models import Athlete, OutboxMessage
 from coaching.store.tokens import TokenRepository
 from coaching.strava.errors import AuthRevoked
 from coaching.web.choices import InvalidChoice, check_push_url
-from web_helpers import LINK_SECRET, WebEnv, csrf_of, sign_in_through_strava, table_counts, wait_for_backfill
 
 CHOICES = {"email": "ann@example.org", "send_email": "on", "units": "metric", "timezone": "Europe/Paris",
            "alerts": "on", "summaries": "on"}
@@ -126,7 +124,7 @@ def test_rfc_8058_one_click_unsubscribe_needs_only_the_signed_link(env: WebEnv) 
     with sign_in_through_strava(env):
         pass
     athlete = _athlete(env)
-    token = links.sign(LINK_SECRET, "preferences", str(athlete.id), int(time.time()) + 600)
+    token = email_link(athlete.id)
     with env.client() as mail_provider:  # no cookie, no CSRF token: the link is the capability
         assert mail_provider.post(f"/preferences?t={token}", data={"List-Unsubscribe": "Other"}).status_code == 400
         assert _athlete(env).unsubscribed_at is None

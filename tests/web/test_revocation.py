@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
+from web_helpers import LiveServer, WebEnv, sign_in_through_strava, table_counts, wait_for_backfill, web_env
 
 from coaching.services.account import rows_about
 from coaching.services.subscriptions import subscribe
@@ -16,7 +17,6 @@ from coaching.services.webhooks import process_webhook_events
 from coaching.store.athletes import AthleteRepository, CheckinRepository, CoachRepository
 from coaching.store.models import Athlete, EvaluationRecord, FindingRecord
 from coaching.store.outbox import NewMessage, OutboxRepository
-from web_helpers import LiveServer, WebEnv, sign_in_through_strava, table_counts, wait_for_backfill, web_env
 
 
 @pytest.fixture

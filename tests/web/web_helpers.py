@@ -18,9 +18,11 @@ import uvicorn
 from fastapi import FastAPI
 from sqlalchemy import Engine, func, select
 
+from coaching import links
 from coaching.crypto import generate_key
 from coaching.fake_strava import FakeStrava, FakeStravaConfig
 from coaching.runtime import Runtime
+from coaching.services.notify import LINK_LIFETIME
 from coaching.settings import Settings
 from coaching.sinks import PushSink, SmtpSink
 from coaching.store.db import make_engine, upgrade
@@ -169,6 +171,13 @@ def _sign_in(env: WebEnv, client: httpx.Client, strava_id: int | None) -> httpx.
     landed = client.get(callback.removeprefix(env.base_url), follow_redirects=True)
     assert landed.status_code == 200, landed.text
     return client
+
+
+def email_link(athlete_id: int, *, purpose: str = "preferences", secret: str = LINK_SECRET,
+               issued_ago_s: float = 0.0) -> str:
+    """The signed token of a link in one of our emails, made `issued_ago_s` seconds ago."""
+    expires = int(time.time() - issued_ago_s + LINK_LIFETIME.total_seconds())
+    return links.sign(secret, purpose, str(athlete_id), expires)
 
 
 def callback_query(location: str) -> dict[str, str]:

@@ -6,6 +6,7 @@ import re
 
 import pytest
 from typer.testing import CliRunner
+from web_helpers import CLIENT_ID, LINK_SECRET, SECRET, WebEnv
 
 import coaching.cli.strava  # noqa: F401  (registers `coach strava ...`)
 import coaching.cli.web  # noqa: F401  (registers `coach web`)
@@ -13,7 +14,6 @@ from coaching.cli import app
 from coaching.fake_strava.testing import follow_authorize
 from coaching.services.connect import connect_athlete
 from coaching.store.athletes import AthleteRepository
-from web_helpers import CLIENT_ID, LINK_SECRET, SECRET, WebEnv
 
 
 def athlete_name(env: WebEnv) -> str:
@@ -99,3 +99,9 @@ def test_process_events_with_nothing_queued_reports_zeroes(coach) -> None:  # ty
     code, out = coach("strava", "process-events", "--limit", "10")
     assert code == 0 and "processed 0, ignored 0, failed 0, left for later 0" in out
 
+
+
+def test_commands_refuse_a_database_that_is_not_migrated(coach, monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("COACH_DATABASE_URL", f"sqlite:///{tmp_path / 'empty.db'}")
+    code, out = coach("strava", "process-events")
+    assert code == 2 and "coach db upgrade" in out

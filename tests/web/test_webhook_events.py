@@ -9,19 +9,21 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import select, update
+from web_helpers import LINK_SECRET, WebEnv, sign_in_through_strava, wait_for_backfill
 
 from coaching.fake_strava.testing import follow_authorize
 from coaching.services.connect import connect_athlete
-from coaching.services.subscriptions import show, subscribe, unsubscribe
+from coaching.services.subscriptions import show, subscribe, unsubscribe, verify_token_for
 from coaching.services.sync import sync_athlete
-from coaching.services.webhooks import athletes_with_pending_events, process_webhook_events, verify_token_for
+from coaching.services.webhooks import athletes_with_pending_events, process_webhook_events
 from coaching.store.athletes import AthleteRepository
 from coaching.store.models import Activity, Athlete, PushSubscription, WebhookEvent
-from web_helpers import LINK_SECRET, WebEnv, sign_in_through_strava, wait_for_backfill
+
+Hooked = tuple[WebEnv, Athlete]
 
 
 @pytest.fixture
-def hooked(env: WebEnv) -> Iterator[tuple[WebEnv, Athlete]]:
+def hooked(env: WebEnv) -> Iterator[Hooked]:
     """Our subscription made (the fake GETs our callback), one runner connected, history in."""
     subscribe(env.runtime)
     with sign_in_through_strava(env):
@@ -71,7 +73,7 @@ def test_subscribe_show_and_unsubscribe_manage_the_one_subscription(env: WebEnv)
         assert db.scalar(select(PushSubscription.id)) is None
 
 
-def test_a_new_activity_is_queued_at_once_and_fetched_when_processed(hooked: tuple[WebEnv, Athlete]) -> None:
+def test_a_new_activity_is_queued_at_once_and_fetched_when_processed(hooked: Hooked) -> None:
     env, athlete = hooked
     activity_id = env.fake.add_activity(athlete.strava_id, distance_m=12_345.0)
     assert env.fake.wait_for_webhooks()
@@ -86,7 +88,7 @@ def test_a_new_activity_is_queued_at_once_and_fetched_when_processed(hooked: tup
     assert stored is not None and stored.distance_m == pytest.approx(12_345.0) and stored.athlete_id == athlete.id
 
 
-def test_title_and_type_updates_are_applied(hooked: tuple[WebEnv, Athlete]) -> None:
+def test_title_and_type_updates_are_applied(hooked: Hooked) -> None:
     env, athlete = hooked
     activity_id = env.fake.activities(athlete.strava_id)[-1].id
     env.fake.update_activity(activity_id, name="Hill reps", sport_type="TrailRun")
@@ -95,7 +97,7 @@ def test_title_and_type_updates_are_applied(hooked: tuple[WebEnv, Athlete]) -> N
     assert (stored.name, stored.sport_type) == ("Hill reps", "TrailRun")
 
 
-def test_an_activity_made_private_stays_when_the_runner_granted_private_activities(hooked: tuple[WebEnv, Athlete]) -> None:
+def test_an_activity_made_private_stays_when_the_runner_granted_private_activities(hooked: Hooked) -> None:
     env, athlete = hooked
     activity_id = env.fake.activities(athlete.strava_id)[-1].id
     env.fake.update_activity(activity_id, visibility="only_me")
@@ -119,7 +121,7 @@ def test_an_activity_made_private_without_read_all_is_removed(env: WebEnv) -> No
     assert _stored(env, activity_id) is None
 
 
-def test_a_deleted_activity_is_removed(hooked: tuple[WebEnv, Athlete]) -> None:
+def test_a_deleted_activity_is_removed(hooked: Hooked) -> None:
     env, athlete = hooked
     activity_id = env.fake.activities(athlete.strava_id)[-1].id
     env.fake.delete_activity(activity_id)
@@ -127,7 +129,7 @@ def test_a_deleted_activity_is_removed(hooked: tuple[WebEnv, Athlete]) -> None:
     assert _stored(env, activity_id) is None
 
 
-def test_an_event_is_not_trusted_a_forged_delete_keeps_the_activity(hooked: tuple[WebEnv, Athlete]) -> None:
+def test_an_event_is_not_trusted_a_forged_delete_keeps_the_activity(hooked: Hooked) -> None:
     env, athlete = hooked
     activity_id = env.fake.activities(athlete.strava_id)[-1].id
     with env.client() as client:
@@ -138,7 +140,7 @@ def test_an_event_is_not_trusted_a_forged_delete_keeps_the_activity(hooked: tupl
     assert _stored(env, activity_id) is not None
 
 
-def test_an_event_naming_someone_elses_activity_cannot_remove_it(hooked: tuple[WebEnv, Athlete]) -> None:
+def test_an_event_naming_someone_elses_activity_cannot_remove_it(hooked: Hooked) -> None:
     env, victim = hooked
     with sign_in_through_strava(env):
         pass
@@ -154,7 +156,7 @@ def test_an_event_naming_someone_elses_activity_cannot_remove_it(hooked: tuple[W
     assert _stored(env, activity_id).athlete_id == victim.id
 
 
-def test_a_forged_revocation_erases_nothing_while_strava_still_accepts_the_token(hooked: tuple[WebEnv, Athlete]) -> None:
+def test_a_forged_revocation_erases_nothing_while_strava_still_accepts_the_token(hooked: Hooked) -> None:
     env, athlete = hooked
     with env.client() as client:
         client.post("/strava/webhook", json=_event(env, object_type="athlete", aspect_type="update",
@@ -166,7 +168,7 @@ def test_a_forged_revocation_erases_nothing_while_strava_still_accepts_the_token
         assert db.get(Athlete, athlete.id) is not None
 
 
-def test_events_for_another_subscription_or_malformed_ones_are_not_queued(hooked: tuple[WebEnv, Athlete]) -> None:
+def test_events_for_another_subscription_or_malformed_ones_are_not_queued(hooked: Hooked) -> None:
     env, athlete = hooked
     with env.client() as client:
         foreign = _event(env, owner_id=athlete.strava_id)
@@ -179,7 +181,7 @@ def test_events_for_another_subscription_or_malformed_ones_are_not_queued(hooked
         assert db.scalar(select(WebhookEvent.id)) is None
 
 
-def test_a_retried_delivery_is_queued_once(hooked: tuple[WebEnv, Athlete]) -> None:
+def test_a_retried_delivery_is_queued_once(hooked: Hooked) -> None:
     env, athlete = hooked
     event = _event(env, owner_id=athlete.strava_id, object_id=env.fake.activities(athlete.strava_id)[-1].id)
     with env.client() as client:
@@ -190,7 +192,7 @@ def test_a_retried_delivery_is_queued_once(hooked: tuple[WebEnv, Athlete]) -> No
     assert (first.json(), second.json()) == ({"status": "queued"}, {"status": "duplicate"})
 
 
-def test_processing_an_event_twice_changes_nothing(hooked: tuple[WebEnv, Athlete]) -> None:
+def test_processing_an_event_twice_changes_nothing(hooked: Hooked) -> None:
     env, athlete = hooked
     env.fake.add_activity(athlete.strava_id)
     env.fake.update_activity(env.fake.activities(athlete.strava_id)[0].id, name="Renamed")
@@ -199,7 +201,8 @@ def test_processing_an_event_twice_changes_nothing(hooked: tuple[WebEnv, Athlete
 
     def snapshot() -> list[tuple]:
         with env.runtime.sessions.begin() as db:
-            return [(a.id, a.name, a.sport_type, a.distance_m, a.private) for a in db.scalars(select(Activity).order_by(Activity.id))]
+            rows = db.scalars(select(Activity).order_by(Activity.id))
+            return [(a.id, a.name, a.sport_type, a.distance_m, a.private) for a in rows]
 
     before = snapshot()
     with env.runtime.sessions.begin() as db:
@@ -208,7 +211,7 @@ def test_processing_an_event_twice_changes_nothing(hooked: tuple[WebEnv, Athlete
     assert snapshot() == before
 
 
-def test_strava_being_down_leaves_the_event_for_a_later_run(hooked: tuple[WebEnv, Athlete]) -> None:
+def test_strava_being_down_leaves_the_event_for_a_later_run(hooked: Hooked) -> None:
     env, athlete = hooked
     activity_id = env.fake.add_activity(athlete.strava_id)
     env.fake.inject_fault(r"/activities/\d+", "500", count=1)
@@ -221,7 +224,7 @@ def test_strava_being_down_leaves_the_event_for_a_later_run(hooked: tuple[WebEnv
     assert _stored(env, activity_id) is not None
 
 
-def test_a_rate_limited_run_stops_and_keeps_the_event_without_counting_an_attempt(hooked: tuple[WebEnv, Athlete]) -> None:
+def test_a_rate_limited_run_stops_and_keeps_the_event_without_counting_an_attempt(hooked: Hooked) -> None:
     env, athlete = hooked
     env.fake.add_activity(athlete.strava_id)
     env.fake.inject_fault(r"/activities/\d+", "429", count=1)
@@ -239,3 +242,16 @@ def test_events_of_runners_we_do_not_know_are_ignored(env: WebEnv) -> None:
     env.fake.add_activity(stranger)
     report = _process(env)
     assert (report.ignored, report.processed) == (1, 0)
+
+
+def test_applied_events_are_kept_a_month_then_pruned(hooked: Hooked) -> None:
+    env, athlete = hooked
+    env.fake.add_activity(athlete.strava_id)
+    now = datetime.now(timezone.utc) + timedelta(seconds=1)
+    assert _process(env, now).processed == 1
+    process_webhook_events(env.runtime, now + timedelta(days=29))
+    with env.runtime.sessions.begin() as db:
+        assert db.scalar(select(WebhookEvent.status)) == "done"
+    process_webhook_events(env.runtime, now + timedelta(days=31))
+    with env.runtime.sessions.begin() as db:
+        assert db.scalar(select(WebhookEvent.id)) is None

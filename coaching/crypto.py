@@ -28,7 +28,10 @@ class SecretBox:
 
     def rotate(self, ciphertext: str) -> str:
         """Re-encrypt under the newest key."""
-        return self._fernet.rotate(ciphertext.encode()).decode()
+        try:
+            return self._fernet.rotate(ciphertext.encode()).decode()
+        except InvalidToken:
+            raise ValueError("stored secret cannot be decrypted with the configured keys") from None
 
 
 def generate_key() -> str:

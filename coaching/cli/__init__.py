@@ -62,6 +62,25 @@ def keygen() -> None:
     typer.echo(generate_key())
 
 
+@app.command("rotate-keys")
+def rotate_keys() -> None:
+    """Re-encrypt stored tokens and push URLs under the first key of COACH_TOKEN_KEY."""
+    from coaching.runtime import Runtime
+    from coaching.services.keys import rotate_secrets
+    from coaching.settings import Settings
+    from coaching.store.db import check_schema
+
+    def run() -> int:
+        runtime = Runtime(Settings())
+        try:
+            check_schema(runtime.engine)
+            return rotate_secrets(runtime)
+        finally:
+            runtime.close()
+
+    typer.echo(f"re-encrypted {guarded(run)} stored secrets under the newest key")
+
+
 def _register_optional_commands() -> None:
     from coaching.cli import demo, pipeline, serve, status  # noqa: F401  (commands register themselves on `app`)
 

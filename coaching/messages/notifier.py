@@ -171,6 +171,8 @@ class AppriseNotifier:
         if message.unsubscribe_url:
             # RFC 2369: mail clients show an "unsubscribe" button for this header.
             headers["List-Unsubscribe"] = f"<{message.unsubscribe_url}>"
+            # RFC 8058: clients may then unsubscribe with one POST, no page to open.
+            headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
         return self._smtp.apprise_url(channel.target, headers)
 
 

@@ -71,6 +71,7 @@ def test_an_email_address_gets_html_and_text_over_the_operators_smtp(
     assert mail["To"] == "anna@example.org"
     assert mail["From"] == "Knee Coach <coach@example.com>"
     assert mail["List-Unsubscribe"] == f"<{alert.unsubscribe_url}>"
+    assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert mail.get_content_type() == "multipart/alternative"
     html_part, text_part = mail.get_body(("html",)), mail.get_body(("plain",))
     assert html_part is not None and text_part is not None

@@ -25,6 +25,7 @@ from jinja2 import (
 from coaching.messages.inline_css import inline_template_source
 from coaching.messages.message import PUSH_BODY_MAX_CHARS, RenderedMessage
 from coaching.messages.views import AlertView, CoachDigestView, FindingView, WeeklySummaryView
+from coaching.messages.views.reconnect import ReconnectView
 
 CSS_TEMPLATE = "email/_style.css"
 _PACKAGE_DIR = Path(__file__).resolve().parent.parent
@@ -102,6 +103,9 @@ class Renderer:
     def render_coach_digest(self, view: CoachDigestView) -> RenderedMessage:
         return self._render("coach_digest", view, view.preferences_url, push=False)
 
+    def render_reconnect(self, view: ReconnectView) -> RenderedMessage:
+        return self._render("reconnect", view, view.preferences_url, urgency="warning")
+
     def _render(
         self, kind: str, view: Any, unsubscribe_url: str, *, push: bool = True, urgency: str = "info"
     ) -> RenderedMessage:
@@ -158,6 +162,10 @@ def default_renderer() -> Renderer:
 
 def render_alert(view: AlertView) -> RenderedMessage:
     return default_renderer().render_alert(view)
+
+
+def render_reconnect(view: ReconnectView) -> RenderedMessage:
+    return default_renderer().render_reconnect(view)
 
 
 def render_weekly_summary(view: WeeklySummaryView) -> RenderedMessage:

@@ -111,6 +111,21 @@ def queue_alert(runtime: Runtime, session: Session, athlete: Athlete, result: ob
     return queued
 
 
+def queue_reconnect(runtime: Runtime, session: Session, athlete: Athlete, now: datetime, *, missing_scope: bool) -> int:
+    """Tell a runner once that Strava stopped answering for them: keyed by the day it happened,
+    and a disconnected athlete is not synced again until they reconnect, so it is never repeated."""
+    from coaching.messages.render import render_reconnect
+    from coaching.messages.views.reconnect import reconnect_view
+
+    if athlete.unsubscribed_at is not None:
+        return 0
+    connect_url = f"{runtime.settings.public_url.rstrip('/')}/connect"
+    message = render_reconnect(
+        reconnect_view(recipient_for(runtime, athlete, now), connect_url, missing_scope=missing_scope, now_utc=now)
+    )
+    return _queue(session, "athlete", athlete.id, "reconnect", now.date().isoformat(), _channels(athlete), message, now)
+
+
 def deliver_due(runtime: Runtime, now: datetime, limit: int = 1000) -> DeliveryReport:
     notifier = runtime.notifier
     report = DeliveryReport()

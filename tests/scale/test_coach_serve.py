@@ -69,7 +69,9 @@ def test_coach_serve_registers_and_schedules_every_deployment_and_stops_on_one_s
     env = {key: value for key, value in os.environ.items() if not key.startswith(("PREFECT_", "COACH_"))}
     env.update({
         "PREFECT_HOME": str(prefect_home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-        "PREFECT_LOGGING_LEVEL": "WARNING", "COACH_DATABASE_URL": f"sqlite:///{tmp_path / 'coach.db'}",
+        "PREFECT_LOGGING_LEVEL": "WARNING", "PREFECT_RUNNER_POLL_FREQUENCY": "1",
+        "COACH_DATABASE_URL": f"sqlite:///{tmp_path / 'coach.db'}",
+        "COACH_STRAVA_CLIENT_ID": "5150", "COACH_STRAVA_CLIENT_SECRET": "unused-no-athletes",
     })
     log = tmp_path / "serve.log"
     with log.open("wb") as out:
@@ -93,6 +95,19 @@ def test_coach_serve_registers_and_schedules_every_deployment_and_stops_on_one_s
         ], 30, log)
         assert all(run["expected_start_time"].endswith(":00:00Z") or ":00:00+" in run["expected_start_time"]
                    for run in scheduled)
+        # A run started by hand executes in the served process and leaves its summary artifact.
+        run = requests.post(f"{api}/deployments/{nightly_id}/create_flow_run",
+                            json={"parameters": {"local_hour": 3}}, timeout=5).json()
+
+        def finished() -> dict | None:
+            state = requests.get(f"{api}/flow_runs/{run['id']}", timeout=5).json()["state"]
+            return state if state["type"] in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED") else None
+
+        assert _poll("the nightly run", finished, 60, log)["type"] == "COMPLETED"
+        artifacts = requests.post(f"{api}/artifacts/filter", json={
+            "artifacts": {"flow_run_id": {"any_": [run["id"]]}}}, timeout=5).json()
+        assert [a["key"] for a in artifacts] == ["nightly-summary"]
+        assert "| athletes | 0 |" in artifacts[0]["data"] and "| strava requests | 0 |" in artifacts[0]["data"]
     finally:
         serve.send_signal(signal.SIGTERM)
         try:

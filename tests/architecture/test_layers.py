@@ -32,3 +32,9 @@ def test_the_pure_domain_imports_no_io_library():
             if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "open":
                 offenders.append(f"{path.name}: open()")
     assert offenders == []
+
+
+def test_test_module_names_are_unique_across_folders():
+    """pytest's default import mode imports test modules by basename: two of a name break collection."""
+    names = [p.name for p in (ROOT / "tests").rglob("test_*.py")]
+    assert sorted({n for n in names if names.count(n) > 1}) == []

@@ -94,12 +94,15 @@ def _queue(
 
 
 def queue_alert(runtime: Runtime, session: Session, athlete: Athlete, result: object, now: datetime) -> int:
-    """Alert only for findings of caution or above that are new since the last alert."""
+    """Alert only for findings of caution or above that are new since the last alert. After a long
+    or flagged run it also queues the next morning's check-in push (not counted: it is no alert)."""
     from coaching.messages.render import render_alert
     from coaching.messages.views import alert_view
+    from coaching.services.checkins import queue_checkin_prompt
 
     to_alert = list(getattr(result, "to_alert"))
     evaluation: Evaluation = getattr(result, "evaluation")
+    queue_checkin_prompt(runtime, session, athlete, evaluation, now)
     if not to_alert or not athlete.alerts_enabled or athlete.unsubscribed_at is not None:
         return 0
     new_keys = {row.key for row in to_alert}
@@ -173,8 +176,13 @@ def _address(runtime: Runtime, session: Session, row: OutboxMessage) -> tuple[st
         return None, "athlete deleted"
     if athlete.unsubscribed_at is not None:
         return None, "athlete unsubscribed"
-    if row.kind == "alert" and not athlete.alerts_enabled:
+    if row.kind in ("alert", "checkin_prompt") and not athlete.alerts_enabled:
         return None, "alerts turned off"
+    if row.kind == "checkin_prompt":
+        from coaching.services.checkins import prompt_still_wanted
+
+        if not prompt_still_wanted(session, athlete, row.period):
+            return None, "already checked in that morning"
     if row.kind == "weekly_summary" and not athlete.summaries_enabled:
         return None, "weekly summaries turned off"
     if row.channel == "email":

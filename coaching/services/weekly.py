@@ -12,8 +12,10 @@ from coaching import links
 from coaching.domain.summary import next_week_guidance, weekly_summary
 from coaching.domain.thresholds import DEFAULT_THRESHOLDS
 from coaching.messages.render import render_coach_digest, render_weekly_summary
-from coaching.messages.views import DigestAthlete, coach_digest_view, weekly_summary_view
+from coaching.messages.views import coach_digest_view, weekly_summary_view
 from coaching.runtime import Runtime
+from coaching.services.coach_actions import last_digest_at
+from coaching.services.coaching_page import digest_athletes
 from coaching.services.notify import LINK_LIFETIME, _channels, _queue, iso_week, outbox_messages, recipient_for
 from coaching.store.activities import ActivityRepository
 from coaching.store.athletes import AthleteRepository, CoachRepository
@@ -89,14 +91,11 @@ def queue_coach_digests(runtime: Runtime, now: datetime, coach_ids: list[int] | 
     for coach in coaches:
         with runtime.sessions.begin() as session:
             week_start = week_just_ended(now, coach.timezone)
-            findings_repo = FindingRepository(session)
-            entries = []
-            for athlete in CoachRepository(session).consenting_athletes(coach.id):
-                findings = [to_domain_finding(row) for row in findings_repo.open_findings(athlete.id)]
-                record = findings_repo.latest_evaluation(athlete.id)
-                weekly = (record.metrics or {}).get("weekly_run_km") if record else None
-                weekly_km = float(weekly[-1]) if weekly else 0.0
-                entries.append(DigestAthlete.from_findings(athlete.display_name, findings, weekly_km))
+            # Each athlete links to their coach page; notes since the last digest are shown once.
+            entries = digest_athletes(
+                session, coach.id, page_url_base=runtime.settings.public_url.rstrip("/"), tz=coach.timezone,
+                acknowledged_since=last_digest_at(session, coach.id, now), with_acknowledgements=True,
+            )
             token = links.sign(secret, "coach-preferences", f"coach-{coach.id}", int((now + LINK_LIFETIME).timestamp()))
             view = coach_digest_view(
                 coach.name, entries,

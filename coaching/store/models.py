@@ -308,3 +308,52 @@ class StravaBudget(Base):
     limit_15min: Mapped[int] = mapped_column(Integer)
     limit_daily: Mapped[int] = mapped_column(Integer)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
+
+
+class CoachSigninToken(Base):
+    """A one-time sign-in link emailed to a coach (0004). Only the token's SHA-256 is stored, so a
+    copy of the database does not hold working links."""
+
+    __tablename__ = "coach_signin_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    coach_id: Mapped[int] = mapped_column(ForeignKey("coaches.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    next_path: Mapped[str | None] = mapped_column(String(200))  # where the coach was going
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class ThresholdChange(Base):
+    """Who changed which rule threshold for an athlete, when, from what to what (0004).
+
+    The values are the effective ones before and after (a reset shows the default as the new value);
+    `changed_by` keeps the coach's name as it was, so the record outlives the coach's account.
+    """
+
+    __tablename__ = "threshold_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    athlete_id: Mapped[int] = mapped_column(ForeignKey("athletes.id", ondelete="CASCADE"), index=True)
+    coach_id: Mapped[int | None] = mapped_column(ForeignKey("coaches.id", ondelete="SET NULL"))
+    changed_by: Mapped[str] = mapped_column(String(200))
+    key: Mapped[str] = mapped_column(String(100))  # "section.name", e.g. "pain_reported.caution_score"
+    old_value: Mapped[float] = mapped_column(Float)
+    new_value: Mapped[float] = mapped_column(Float)
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class FindingAcknowledgement(Base):
+    """A coach's note on a finding (0004): shown on the coach page and in the next digest.
+    The finding row keeps only the latest note; this keeps every one and who wrote it."""
+
+    __tablename__ = "finding_acknowledgements"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    finding_id: Mapped[int] = mapped_column(ForeignKey("findings.id", ondelete="CASCADE"), index=True)
+    athlete_id: Mapped[int] = mapped_column(ForeignKey("athletes.id", ondelete="CASCADE"), index=True)
+    coach_id: Mapped[int | None] = mapped_column(ForeignKey("coaches.id", ondelete="SET NULL"))
+    coach_name: Mapped[str] = mapped_column(String(200))
+    note: Mapped[str] = mapped_column(Text, default="")
+    acknowledged_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

@@ -1,4 +1,5 @@
-"""The web app: Strava connect and callback, the runner's preferences, the webhook endpoint.
+"""The web app: Strava connect and callback, the runner's preferences, the webhook endpoint, the
+knee-pain check-in and the coach page.
 
 `create_app(runtime)` builds it around a Runtime, so tests hand in one built on a temporary
 database and the fake Strava. Everything it serves is its own (no CDN, no external fonts).
@@ -17,7 +18,15 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from coaching.runtime import Runtime
-from coaching.web import routes_connect, routes_preferences, routes_webhook
+from coaching.web import (
+    coach_auth,
+    routes_checkin,
+    routes_coach,
+    routes_coach_invite,
+    routes_connect,
+    routes_preferences,
+    routes_webhook,
+)
 from coaching.web.backfill import BackfillRunner
 from coaching.web.context import WebContext
 from coaching.web.pages import STATIC_DIR, Pages
@@ -53,6 +62,10 @@ def create_app(runtime: Runtime, *, clock: Callable[[], datetime] = _utcnow) -> 
     app.include_router(routes_connect.router)
     app.include_router(routes_preferences.router)
     app.include_router(routes_webhook.router)
+    app.include_router(routes_checkin.router)
+    app.include_router(coach_auth.router)
+    app.include_router(routes_coach.router)
+    app.include_router(routes_coach_invite.router)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> Response:

@@ -15,12 +15,13 @@ from urllib.parse import urlsplit
 from zoneinfo import available_timezones
 
 import apprise
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from coaching.crypto import SecretBox
 from coaching.messages.notifier import Channel
 from coaching.store.athletes import CoachRepository
-from coaching.store.models import Athlete, CoachAthlete
+from coaching.store.models import Athlete, Coach, CoachAthlete
 
 UNITS = ("metric", "imperial")
 
@@ -133,7 +134,8 @@ def apply_choices(session: Session, box: SecretBox, athlete: Athlete, choices: C
     athlete.alerts_enabled = choices.alerts_enabled
     athlete.summaries_enabled = choices.summaries_enabled
     coaches = CoachRepository(session)
-    known = {coach.id for coach in coaches.all()}
+    # Only coaches this runner invited (or once shared with) are theirs to tick or untick.
+    known = {link.coach_id for link in session.scalars(select(CoachAthlete).where(CoachAthlete.athlete_id == athlete.id))}
     for coach_id in known:
         if coach_id in choices.coach_ids:
             coaches.grant_consent(coach_id, athlete.id, now)
@@ -142,10 +144,12 @@ def apply_choices(session: Session, box: SecretBox, athlete: Athlete, choices: C
 
 
 def coach_options(session: Session, athlete_id: int) -> list[dict[str, object]]:
-    """Every coach, and whether this runner lets them see their findings (names only: coaches'
-    addresses are not for runners)."""
-    options = []
-    for coach in CoachRepository(session).all():
-        link = session.get(CoachAthlete, (coach.id, athlete_id))
-        options.append({"id": coach.id, "name": coach.name, "chosen": bool(link and link.consent_active)})
-    return options
+    """The coaches this runner invited or shared with, and whether they still may see their
+    findings (names only). Other runners' coaches are none of their business."""
+    rows = session.execute(
+        select(Coach, CoachAthlete)
+        .join(CoachAthlete, CoachAthlete.coach_id == Coach.id)
+        .where(CoachAthlete.athlete_id == athlete_id)
+        .order_by(Coach.name)
+    )
+    return [{"id": coach.id, "name": coach.name, "chosen": link.consent_active} for coach, link in rows]

@@ -60,6 +60,11 @@ def test_a_runner_connects_chooses_channels_and_receives_a_test_message(env: Web
     page.get_by_text("Done:").wait_for()
     assert page.locator("#backfill-bar").evaluate("bar => bar.value") == 100
 
+    # The runner knows this coach (an earlier invite they withdrew): only their own coaches are listed.
+    with env.runtime.sessions.begin() as db:
+        (athlete,) = AthleteRepository(db).all()
+        db.add(CoachAthlete(coach_id=coach_id, athlete_id=athlete.id))
+    page.reload()
     page.get_by_label("Email address").fill("runner@example.org")
     page.get_by_label("Send me emails").check()
     page.get_by_label("Push URL").fill(env.push.apprise_url)

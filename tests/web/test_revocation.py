@@ -15,7 +15,9 @@ from coaching.services.account import rows_about
 from coaching.services.subscriptions import subscribe
 from coaching.services.webhooks import process_webhook_events
 from coaching.store.athletes import AthleteRepository, CheckinRepository, CoachRepository
-from coaching.store.models import Athlete, EvaluationRecord, FindingRecord
+from coaching.store.models import (
+    Athlete, EvaluationRecord, FindingAcknowledgement, FindingRecord, ThresholdChange,
+)
 from coaching.store.outbox import NewMessage, OutboxRepository
 
 
@@ -28,9 +30,15 @@ def db_env(tmp_path: Path, engine: Engine, server: LiveServer) -> Iterator[WebEn
 def _give_rows_in_every_table(env: WebEnv, athlete: Athlete, coach_id: int) -> None:
     today = date.today()
     with env.runtime.sessions.begin() as db:
-        db.add(FindingRecord(athlete_id=athlete.id, key="long-run-spike:1", rule="long-run-spike", severity=2,
-                             evidence="B", metrics={}, why="", suggestions=[], first_seen_on=today,
-                             last_seen_on=today))
+        finding = FindingRecord(athlete_id=athlete.id, key="long-run-spike:1", rule="long-run-spike", severity=2,
+                                evidence="B", metrics={}, why="", suggestions=[], first_seen_on=today,
+                                last_seen_on=today)
+        db.add(finding)
+        db.flush()
+        db.add(FindingAcknowledgement(finding_id=finding.id, athlete_id=athlete.id, coach_id=coach_id,
+                                      coach_name="Carla", note="seen"))
+        db.add(ThresholdChange(athlete_id=athlete.id, coach_id=coach_id, changed_by="Carla",
+                               key="pain_reported.caution_score", old_value=3, new_value=2))
         db.add(EvaluationRecord(athlete_id=athlete.id, as_of=today, metrics={}, skipped=[], data_quality=[]))
         CheckinRepository(db).record(athlete.id, today, 4)
         CoachRepository(db).grant_consent(coach_id, athlete.id)

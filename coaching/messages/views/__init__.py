@@ -9,7 +9,13 @@ from coaching.messages.views.common import (
     SuggestionView,
     finding_view,
 )
-from coaching.messages.views.digest import CoachDigestView, DigestAthlete, DigestRow, coach_digest_view
+from coaching.messages.views.digest import (
+    Acknowledgement,
+    CoachDigestView,
+    DigestAthlete,
+    DigestRow,
+    coach_digest_view,
+)
 from coaching.messages.views.summary import (
     Bar,
     GuidanceView,
@@ -19,6 +25,7 @@ from coaching.messages.views.summary import (
 )
 
 __all__ = [
+    "Acknowledgement",
     "AlertView",
     "Bar",
     "CheckinLink",

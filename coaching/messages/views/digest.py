@@ -20,18 +20,30 @@ from coaching.messages.views.common import (
 
 
 @dataclass(frozen=True)
+class Acknowledgement:
+    """A coach's note on one of the athlete's findings, made since the last digest."""
+
+    finding_title: str
+    coach_name: str
+    day: str  # already formatted in the reader's time zone
+    note: str
+
+
+@dataclass(frozen=True)
 class DigestAthlete:
     name: str
     risk_score: float
     findings: tuple[Finding, ...]
     weekly_km: float
     page_url: str | None = None
+    acknowledged: tuple[Acknowledgement, ...] = ()
 
     @classmethod
     def from_findings(
-        cls, name: str, findings: Sequence[Finding], weekly_km: float, page_url: str | None = None
+        cls, name: str, findings: Sequence[Finding], weekly_km: float, page_url: str | None = None,
+        acknowledged: Sequence[Acknowledgement] = (),
     ) -> DigestAthlete:
-        return cls(name, risk_score(findings), tuple(findings), weekly_km, page_url)
+        return cls(name, risk_score(findings), tuple(findings), weekly_km, page_url, tuple(acknowledged))
 
     @property
     def flagged(self) -> bool:
@@ -46,6 +58,7 @@ class DigestRow:
     weekly_distance: str
     finding_count: int
     top: FindingView | None
+    acknowledged: tuple[Acknowledgement, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -92,4 +105,5 @@ def _digest_row(athlete: DigestAthlete, units: Units) -> DigestRow:
         weekly_distance=fmt.format_distance(athlete.weekly_km, units),
         finding_count=len(findings),
         top=finding_view(findings[0], units) if findings else None,
+        acknowledged=athlete.acknowledged,
     )

@@ -31,7 +31,8 @@ def verify(secret: str, purpose: str, token: str, now_s: float | None = None) ->
     except ValueError:
         raise BadLink("this link is malformed") from None
     expected = sign(secret, purpose, subject, expires_at_s).rsplit(".", 1)[1]
-    if not hmac.compare_digest(expected, mac):
+    # Bytes, not str: compare_digest raises TypeError on non-ASCII text, and a forged link may hold any.
+    if not hmac.compare_digest(expected.encode(), mac.encode("utf-8", "surrogatepass")):
         raise BadLink("this link is not valid")
     if (now_s if now_s is not None else time.time()) > expires_at_s:
         raise BadLink("this link has expired")

@@ -10,7 +10,7 @@ machines (the leases keep any athlete from being taken twice).
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from prefect import flow, get_run_logger, task
@@ -19,10 +19,10 @@ from prefect.cache_policies import NO_CACHE
 from sqlalchemy.exc import OperationalError
 
 from coaching.runtime import Runtime
-from coaching.services.batch import NightOptions, NightReport, take_batch
+from coaching.services.night import NightOptions, NightReport, take_batch
 from coaching.services.claims import Night, connected_zones, ensure_sync_states
 from coaching.services.notify import DeliveryReport, deliver_due
-from coaching.services.status import budget_line, summary_markdown
+from coaching.services.status import budget_line, stored_budget, summary_markdown
 from coaching.store.outbox import OutboxRepository
 from flows._runtime import build_runtime, run_now, worker_id
 
@@ -89,11 +89,14 @@ def _finish(runtime: Runtime, title: str, key: str, report: NightReport, deliver
     summary: dict[str, Any] = report.as_summary()
     athletes = summary["athletes"] or 0
     summary["requests_per_athlete"] = round(summary["strava_requests"] / athletes, 3) if athletes else 0.0
+    client_id = runtime.settings.strava_client_id
     with runtime.sessions.begin() as session:
         waiting = OutboxRepository(session).counts_by_status().get("queued", 0)
+        # What every worker together has left, as `coach status` shows it.
+        budget = stored_budget(session, client_id, datetime.now(timezone.utc)) if client_id is not None else None
     summary.update(messages_sent=delivery.sent, messages_failed=delivery.failed,
                    messages_cancelled=delivery.cancelled, messages_waiting=waiting,
-                   strava_budget=budget_line(runtime.budget.usage, runtime.settings.strava_budget_margin), **extra)
+                   strava_budget=budget_line(budget, runtime.settings.strava_budget_margin), **extra)
     get_run_logger().info("%s: %s", title, {k: v for k, v in summary.items() if k != "failures"})
     create_markdown_artifact(key=key, markdown=summary_markdown(title, summary, summary["failures"]),
                              description=title)

@@ -34,24 +34,26 @@ def past_weekly_time(now: datetime, zone_name: str, local_hour: int, weekday: in
     return (local.weekday() - weekday) % 7 > 0 or local.hour >= local_hour
 
 
-def _not_queued(session: Session, recipient_type: str, recipient_id: int, kind: str, now: datetime, zone: str) -> bool:
-    return not OutboxRepository(session).exists(recipient_type, recipient_id, kind, iso_week(week_just_ended(now, zone)))
+def _due(session: Session, recipients: list[tuple[int, str]], recipient_type: str, kind: str, now: datetime,
+         local_hour: int) -> list[int]:
+    """Of (id, zone) pairs: those past the hour whose message for the week just ended is not
+    queued yet. One outbox query per period (at most two periods are current at any instant)."""
+    periods = {recipient_id: iso_week(week_just_ended(now, zone)) for recipient_id, zone in recipients
+               if past_weekly_time(now, zone, local_hour)}
+    outbox = OutboxRepository(session)
+    queued = {period: outbox.recipients_with(recipient_type, kind, period) for period in set(periods.values())}
+    return [recipient_id for recipient_id, period in periods.items() if recipient_id not in queued[period]]
 
 
 def athletes_due_summary(session: Session, now: datetime, local_hour: int) -> list[int]:
-    return [
-        a.id for a in AthleteRepository(session).all()
-        if a.summaries_enabled and a.unsubscribed_at is None and past_weekly_time(now, a.timezone, local_hour)
-        and _not_queued(session, "athlete", a.id, "weekly_summary", now, a.timezone)
-    ]
+    athletes = [(a.id, a.timezone) for a in AthleteRepository(session).all()
+                if a.summaries_enabled and a.unsubscribed_at is None]
+    return _due(session, athletes, "athlete", "weekly_summary", now, local_hour)
 
 
 def coaches_due_digest(session: Session, now: datetime, local_hour: int, coach_ids: list[int] | None = None) -> list[int]:
-    return [
-        c.id for c in CoachRepository(session).all()
-        if (coach_ids is None or c.id in coach_ids) and past_weekly_time(now, c.timezone, local_hour)
-        and _not_queued(session, "coach", c.id, "coach_digest", now, c.timezone)
-    ]
+    coaches = [(c.id, c.timezone) for c in CoachRepository(session).all() if coach_ids is None or c.id in coach_ids]
+    return _due(session, coaches, "coach", "coach_digest", now, local_hour)
 
 
 @flow(name="weekly-summaries")

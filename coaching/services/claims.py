@@ -157,19 +157,6 @@ def claim_batch(
     return sorted(claimed.scalars())
 
 
-def renew(session: Session, worker_id: str, athlete_ids: Sequence[int], now: datetime,
-          lease: timedelta = DEFAULT_LEASE) -> int:
-    """Extend our leases (a long batch keeps its athletes); returns how many we still held."""
-    if not athlete_ids:
-        return 0
-    return session.execute(
-        update(SyncState)
-        .where(SyncState.athlete_id.in_(list(athlete_ids)), SyncState.lease_owner == worker_id[:100])
-        .values(lease_until=now + lease)
-        .execution_options(synchronize_session=False)
-    ).rowcount or 0
-
-
 def release(session: Session, worker_id: str, athlete_ids: Sequence[int],
             handled_without_sync: Collection[int] = (), handled_at: datetime | None = None) -> int:
     """Give our leases back. Athletes handled without a Strava call (webhooks keep them current)

@@ -112,7 +112,12 @@ def _store_page(
             athlete.timezone = zones[0]
         activities = ActivityRepository(session)
         for item in parsed:
-            if activities.upsert(athlete_id, item.activity, private=item.private, raw=item.raw):
+            try:
+                is_new = activities.upsert(athlete_id, item.activity, private=item.private, raw=item.raw)
+            except ValueError as error:  # another runner's id: one odd record must not block the page
+                result.problems.append(f"activity {item.activity.id} skipped: {error}")
+                continue
+            if is_new:
                 result.new_activities += 1
                 if item.activity.gear_id:
                     result.gear_ids.add(item.activity.gear_id)
@@ -126,12 +131,17 @@ def _sync_new(
     newest: datetime, policy: SyncPolicy, result: SyncResult,
 ) -> None:
     starts: list[datetime] = []
+    seen: set[str] = set()
     page_number = 1
     while True:
         page = source.list_activities(token, after=newest, page=page_number, per_page=policy.page_size)
         starts += _store_page(sessions, athlete_id, page, result)
-        if len(page) < policy.page_size:
+        ids = {str(item.get("id")) for item in page if isinstance(item, dict)}
+        # A full page of nothing new means the answer ignores `page`: asking for the next one
+        # would repeat it until the application's whole request budget is spent.
+        if len(page) < policy.page_size or ids <= seen:
             break
+        seen |= ids
         page_number += 1
     # Advance the cursor only once every page is stored: a run that stops half-way re-reads the same
     # range next time (stored by id, so nothing doubles) instead of skipping the older pages.

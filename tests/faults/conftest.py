@@ -1,13 +1,16 @@
 """Fixtures for the fault tests: a fake Strava with sixty days of two runners, and our client on it
-with a short timeout (a held request gives up in half a second, not thirty)."""
+with a short timeout (a held request gives up in 0.3 s, not thirty)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from sqlalchemy.orm import Session, sessionmaker
 
 from coaching.fake_strava import FakeStrava
+from coaching.store.db import make_engine, upgrade
 from coaching.strava.client import StravalibSource
 from tests.faults.fault_env import Clock, make_fake, make_source
 
@@ -26,3 +29,13 @@ def fake(clock: Clock) -> Iterator[FakeStrava]:
 @pytest.fixture
 def source(fake: FakeStrava) -> StravalibSource:
     return make_source(fake)
+
+
+@pytest.fixture
+def sqlite_sessions(tmp_path: Path) -> Iterator[sessionmaker[Session]]:
+    """For faults on the HTTP side, where the database makes no difference: SQLite only (the
+    page-transaction tests run on both databases through the root `sessions` fixture)."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'coach.db'}")
+    upgrade(engine)
+    yield sessionmaker(engine, expire_on_commit=False)
+    engine.dispose()

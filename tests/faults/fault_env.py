@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import socket
 import time
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any, Callable
 from urllib.parse import parse_qs, urlparse
 
@@ -46,14 +45,14 @@ class Clock:
 
 def make_fake(clock: Callable[[], float], *, count: int = 2, seed: int = 11, days: int = HISTORY_DAYS,
               personas: list[str] | None = None, **config: Any) -> FakeStrava:
-    config.setdefault("timeout_fault_s", 1.0)
+    config.setdefault("timeout_fault_s", 0.6)
     fake = FakeStrava(FakeStravaConfig(client_id=CLIENT_ID, client_secret=CLIENT_SECRET, **config), now=clock)
     yesterday = datetime.fromtimestamp(clock(), tz=timezone.utc).date() - timedelta(days=1)
     fake.seed(count=count, end_date=yesterday, personas=personas or ["steady", "worn_shoes"], seed=seed, days=days)
     return fake
 
 
-def make_source(fake: FakeStrava, *, timeout_s: float = 0.5, margin: float = 0.1) -> StravalibSource:
+def make_source(fake: FakeStrava, *, timeout_s: float = 0.3, margin: float = 0.1) -> StravalibSource:
     return StravalibSource(client_id=CLIENT_ID, client_secret=CLIENT_SECRET, api_url=fake.base_url,
                            budget=RequestBudget(margin=margin), timeout_s=timeout_s)
 
@@ -137,12 +136,5 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-@dataclass(frozen=True)
-class Day:
-    """A fixed instant for delivery tests (the outbox's clock is whatever `now` it is given)."""
-
-    now: datetime = datetime(2026, 11, 24, 6, 0, tzinfo=timezone.utc)
-
-    @property
-    def yesterday(self) -> date:
-        return (self.now - timedelta(days=1)).date()
+# A fixed instant for delivery tests: the outbox's clock is whatever `now` it is given.
+DELIVERY_NOW = datetime(2026, 11, 24, 6, 0, tzinfo=timezone.utc)

@@ -67,7 +67,7 @@ def _arm_named_point(point: str, nth: int) -> None:
 
 def _run(job: dict[str, Any]) -> dict[str, Any]:
     from coaching.runtime import Runtime
-    from coaching.services.batch import NightOptions, run_worker
+    from coaching.services.night import NightOptions, run_worker
     from coaching.services.claims import Night
     from coaching.services.notify import deliver_due
     from coaching.services.sync import SyncPolicy
@@ -109,14 +109,25 @@ def _child(job: dict[str, Any]) -> int:
     return 0
 
 
-def main() -> None:
-    # Everything a child needs, imported once here so that a fork starts in milliseconds.
-    import apprise  # noqa: F401
-    import coaching.messages.render  # noqa: F401
-    import coaching.services.batch  # noqa: F401
-    import coaching.services.notify  # noqa: F401
-    import coaching.store.db  # noqa: F401
+def _warm() -> None:
+    """Everything a child needs, loaded once here so that a fork starts in milliseconds: the
+    modules, Apprise's plugins and the compiled message templates."""
+    import apprise
 
+    import coaching.services.night  # noqa: F401
+    import coaching.services.notify  # noqa: F401
+    from coaching.messages.render import default_renderer
+
+    renderer = default_renderer()
+    for name in renderer.env.list_templates(filter_func=lambda name: name.endswith(".j2")):
+        renderer.template(name)
+    probe = apprise.Apprise()
+    probe.add("mailto://127.0.0.1:25?to=warm@example.org&from=warm@example.org")
+    probe.add("json://127.0.0.1:9/warm")
+
+
+def main() -> None:
+    _warm()
     print("ready", flush=True)
     for line in sys.stdin:
         if not line.strip():

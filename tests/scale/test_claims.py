@@ -16,7 +16,6 @@ from coaching.services.claims import (
     ensure_sync_states,
     latest_local_time,
     release,
-    renew,
 )
 from coaching.store.models import SyncState
 from scale_helpers import NOW, add_athletes
@@ -96,7 +95,6 @@ def test_release_gives_back_only_our_own_leases_and_marks_the_quiet_ones_attempt
         mine = claim_batch(session, "mine", NOW, 2, LEASE)
         theirs = claim_batch(session, "theirs", NOW, 1, LEASE)
     with sessions.begin() as session:
-        assert renew(session, "mine", ids, NOW + timedelta(minutes=20), LEASE) == 2
         assert release(session, "mine", ids, handled_without_sync=[mine[0]], handled_at=NOW) == 2
     assert _state(sessions, mine[0]).last_attempt_at == NOW
     assert _state(sessions, mine[1]).last_attempt_at is None and _state(sessions, mine[1]).lease_owner is None

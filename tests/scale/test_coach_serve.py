@@ -10,6 +10,7 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -26,15 +27,21 @@ NAMES = {"nightly", "nightly-worker", "weekly-summaries", "coach-digests"}
 @pytest.fixture
 def prefect_home(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
     """A PREFECT_HOME whose database is already migrated: migrating a fresh one takes longer than
-    the rest of the test, so it is done once per Prefect version and kept in pytest's cache."""
+    the rest of the test, so it is done once per Prefect version and kept in pytest's cache (when
+    the cache is on; under -p no:cacheprovider every run migrates)."""
     import prefect
 
-    template = Path(request.config.cache.mkdir(f"prefect-home-{prefect.__version__}"))
+    cache = getattr(request.config, "cache", None)
+    template = Path(cache.mkdir(f"prefect-home-{prefect.__version__}")) if cache else tmp_path / "template"
+    template.mkdir(exist_ok=True)
     if not (template / "prefect.db").exists():
-        env = {**os.environ, "PREFECT_HOME": str(template), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+        staging = Path(tempfile.mkdtemp(dir=template))  # parallel test processes each migrate their own
+        env = {**os.environ, "PREFECT_HOME": str(staging), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
         env.pop("PREFECT_API_URL", None)
         subprocess.run([sys.executable, "-m", "prefect", "server", "database", "upgrade", "-y"], env=env,
                        check=True, capture_output=True, timeout=300)
+        os.replace(staging / "prefect.db", template / "prefect.db")  # atomic: readers see all or nothing
+        shutil.rmtree(staging, ignore_errors=True)
     home = tmp_path / "prefect"
     home.mkdir()
     shutil.copy(template / "prefect.db", home / "prefect.db")

@@ -12,7 +12,7 @@ import pytest
 
 from coaching.fake_strava import FakeStrava, FakeStravaConfig
 from coaching.runtime import Runtime
-from coaching.services.batch import NightOptions, run_worker
+from coaching.services.night import NightOptions, run_worker
 from coaching.services.claims import Night
 from coaching.store.models import PushSubscription, SyncState
 from coaching.store.tokens import TokenRepository

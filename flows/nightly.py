@@ -23,6 +23,7 @@ from coaching.services.night import NightOptions, NightReport, take_batch
 from coaching.services.claims import Night, connected_zones, ensure_sync_states
 from coaching.services.notify import DeliveryReport, deliver_due
 from coaching.services.status import budget_line, stored_budget, summary_markdown
+from coaching.services.webhooks import WebhookReport, drain_webhook_events
 from coaching.store.outbox import OutboxRepository
 from flows._runtime import build_runtime, run_now, worker_id
 
@@ -46,6 +47,11 @@ def _database_hiccup(task: Any, task_run: Any, state: Any) -> bool:
 def night_batch(runtime: Runtime, worker: str, night: Night, now: datetime, options: NightOptions,
                 index: int) -> NightReport | None:
     return take_batch(runtime, worker, night, now, options)
+
+
+@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[10, 60], retry_condition_fn=_database_hiccup)
+def apply_webhook_events(runtime: Runtime, now: datetime) -> WebhookReport:
+    return drain_webhook_events(runtime, now)
 
 
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[10, 60], retry_condition_fn=_database_hiccup)
@@ -119,8 +125,9 @@ def nightly(
     now = run_now(now_iso)
     runtime = build_runtime()
     try:
-        # Queued Strava webhook events are applied here, before the batches, so that the athletes
-        # they name are current when evaluated.
+        # Queued Strava webhook events are applied first, so that the athletes they name are
+        # current when evaluated (and go first when the budget is short).
+        events = apply_webhook_events(runtime, now)
         night = plan_night(runtime, now, local_hour, athlete_ids, time_zones)
         workers = _start_workers(fan_out, {
             "now_iso": now.isoformat(), "local_hour": local_hour, "athlete_ids": athlete_ids,
@@ -129,7 +136,11 @@ def nightly(
         })
         report = work_the_night(runtime, night, now, _options(batch_size, strava_threads, webhook_reconcile_days, runtime))
         delivery = deliver(runtime, now)
-        return _finish(runtime, "Nightly run", "nightly-summary", report, delivery, {"worker_runs": workers})
+        return _finish(runtime, "Nightly run", "nightly-summary", report, delivery, {
+            "worker_runs": workers, "webhook_events_applied": events.processed,
+            "webhook_events_ignored": events.ignored, "webhook_events_failed": events.failed,
+            "webhook_events_deferred": events.deferred,
+        })
     finally:
         runtime.close()
 

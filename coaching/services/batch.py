@@ -16,7 +16,9 @@ from datetime import datetime
 from typing import Mapping, Sequence
 
 from coaching.runtime import Runtime
+from coaching.services.claims import EVALUATION_FAILED
 from coaching.services.evaluation import evaluate_athlete, evaluation_day
+from coaching.services.notify import tell_disconnected
 from coaching.services.sync import SyncPolicy, SyncResult, sync_athlete
 from coaching.store.athletes import AthleteRepository
 from coaching.strava.budget import RequestBudget
@@ -119,6 +121,10 @@ def _sync_one(runtime: Runtime, sources: _Sources, athlete_id: int, now: datetim
     except RateLimited as error:
         stop.set()
         return error
+    except (AuthRevoked, MissingScope) as error:
+        # sync.py has marked them disconnected; they are not synced again, so this is said once.
+        tell_disconnected(runtime, athlete_id, now, missing_scope=isinstance(error, MissingScope))
+        return error
     except Exception as error:  # one athlete's bad data must not stop the night
         return error
 
@@ -159,11 +165,22 @@ def _evaluate_one(runtime: Runtime, athlete_id: int, now: datetime) -> tuple[lis
             athlete = AthleteRepository(session).get(athlete_id)
             if athlete is None:
                 return None
-            result = evaluate_athlete(session, athlete, evaluation_day(now, athlete.timezone))
+            result = evaluate_athlete(session, athlete, evaluation_day(now, athlete.timezone), evaluated_at=now)
             return [f.rule for f in result.evaluation.findings], queue_alert(runtime, session, athlete, result, now)
     except Exception as error:
         log.exception("evaluation failed athlete_id=%s", athlete_id)
+        _record_evaluation_failure(runtime, athlete_id, error)
         return error
+
+
+def _record_evaluation_failure(runtime: Runtime, athlete_id: int, error: Exception) -> None:
+    """Shown by `coach status`, and keeps the night from taking the athlete again only to fail."""
+    try:
+        with runtime.sessions.begin() as session:
+            state = AthleteRepository(session).sync_state(athlete_id)
+            state.last_error = f"{EVALUATION_FAILED}: {type(error).__name__}"[:500]
+    except Exception:  # the database itself may be what failed; the night goes on
+        log.warning("could not record the evaluation failure athlete_id=%s", athlete_id)
 
 
 def _count_evaluation(report: EvaluationReport, outcome: tuple[list[str], int] | Exception | None) -> None:

@@ -24,11 +24,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from coaching.store.models import Athlete, SyncState, UtcDateTime
+from coaching.store.models import Athlete, EvaluationRecord, SyncState, UtcDateTime
 
 DEFAULT_LEASE = timedelta(minutes=30)  # far longer than a batch takes; a dead worker's athletes wait this long
 # A run that stopped on the request budget never synced the athlete: they stay due for the next run.
 RETRY_SAME_NIGHT_ERRORS = ("RateLimited", "BudgetExhausted")
+# Set on the sync state when an athlete's evaluation raised: such an athlete is not taken again the
+# same night only to fail again (a bug in one athlete's data must not cost a list call an hour).
+EVALUATION_FAILED = "EvaluationFailed"
 
 
 def zone_of(name: str) -> ZoneInfo:
@@ -101,13 +104,28 @@ def _due(night: Night) -> ColumnElement[bool]:
     clauses = [
         Athlete.connected.is_(True),
         cutoff.is_not(None),
-        or_(SyncState.last_attempt_at.is_(None), SyncState.last_attempt_at < cutoff, retry),
+        or_(SyncState.last_attempt_at.is_(None), SyncState.last_attempt_at < cutoff, retry,
+            _synced_but_not_evaluated(cutoff)),
     ]
     if night.athlete_ids is not None:
         clauses.append(Athlete.id.in_(sorted(night.athlete_ids)))
     if night.time_zones is not None:
         clauses.append(Athlete.timezone.in_(sorted(night.time_zones)))
     return and_(*clauses)
+
+
+def _synced_but_not_evaluated(cutoff: ColumnElement) -> ColumnElement[bool]:
+    """Synced tonight, but no evaluation recorded since: the process died between the sync's commit
+    and the evaluation's. Taking the athlete again costs one list call and gives them their alert."""
+    evaluated_since_sync = exists().where(
+        EvaluationRecord.athlete_id == SyncState.athlete_id,
+        EvaluationRecord.evaluated_at >= SyncState.last_success_at,
+    )
+    return and_(
+        SyncState.last_success_at >= cutoff,
+        or_(SyncState.last_error.is_(None), ~SyncState.last_error.like(f"{EVALUATION_FAILED}%")),
+        ~evaluated_since_sync,
+    )
 
 
 def _lease_free(now: datetime) -> ColumnElement[bool]:

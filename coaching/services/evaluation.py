@@ -39,7 +39,8 @@ def evaluation_day(now_utc: datetime, tz_name: str) -> date:
     return now_utc.astimezone(zone).date() - timedelta(days=1)
 
 
-def evaluate_athlete(session: Session, athlete: Athlete, as_of: date) -> AthleteEvaluation:
+def evaluate_athlete(session: Session, athlete: Athlete, as_of: date,
+                     evaluated_at: datetime | None = None) -> AthleteEvaluation:
     since = datetime.combine(as_of - timedelta(days=HISTORY_DAYS), datetime.min.time())
     activities = [
         a for a in ActivityRepository(session).for_athlete(athlete.id, since_local=since)
@@ -60,5 +61,5 @@ def evaluate_athlete(session: Session, athlete: Athlete, as_of: date) -> Athlete
         history_start=since.date() if backfilled else None,
     )
     score = risk_score(evaluation.findings)
-    to_alert = FindingRepository(session).record(athlete.id, evaluation, score)
+    to_alert = FindingRepository(session).record(athlete.id, evaluation, score, evaluated_at)
     return AthleteEvaluation(athlete.id, evaluation, score, to_alert)

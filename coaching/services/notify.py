@@ -129,6 +129,18 @@ def queue_reconnect(runtime: Runtime, session: Session, athlete: Athlete, now: d
     return _queue(session, "athlete", athlete.id, "reconnect", now.date().isoformat(), _channels(athlete), message, now)
 
 
+def tell_disconnected(runtime: Runtime, athlete_id: int, now: datetime, *, missing_scope: bool) -> int:
+    """Queue the reconnect message in a transaction of its own, for a runner Strava just refused.
+    It is a courtesy: a failure to queue it is logged (without detail) and never stops the caller."""
+    try:
+        with runtime.sessions.begin() as session:
+            athlete = session.get(Athlete, athlete_id)
+            return queue_reconnect(runtime, session, athlete, now, missing_scope=missing_scope) if athlete else 0
+    except Exception as error:
+        log.warning("could not queue the reconnect message athlete_id=%s reason=%s", athlete_id, type(error).__name__)
+        return 0
+
+
 def deliver_due(runtime: Runtime, now: datetime, limit: int = 1000) -> DeliveryReport:
     notifier = runtime.notifier
     report = DeliveryReport()

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from coaching.runtime import Runtime
 from coaching.services.account import erase_athlete
+from coaching.services.notify import tell_disconnected
 from coaching.services.tokens import NotConnected, fresh_access_token
 from coaching.store.activities import ActivityRepository, GearRepository
 from coaching.store.athletes import AthleteRepository
@@ -185,6 +186,22 @@ def process_webhook_events(runtime: Runtime, now: datetime, limit: int = 500) ->
     return report
 
 
+def drain_webhook_events(runtime: Runtime, now: datetime, chunk: int = 500) -> WebhookReport:
+    """Apply every event due at `now`, `chunk` at a time, until none is left or the Strava budget is
+    spent (what is left waits for the next run). The nightly flow calls this before its batches,
+    so the athletes the events name are current when they are evaluated."""
+    total = WebhookReport()
+    while True:
+        part = process_webhook_events(runtime, now, chunk)
+        for name in ("processed", "ignored", "failed", "deferred", "erased_athletes"):
+            setattr(total, name, getattr(total, name) + getattr(part, name))
+        total.athlete_ids.extend(i for i in part.athlete_ids if i not in total.athlete_ids)
+        total.budget_exhausted = part.budget_exhausted
+        handled = part.processed + part.ignored + part.failed + part.deferred
+        if part.budget_exhausted or handled < chunk:
+            return total
+
+
 def _requeue(runtime: Runtime, row: WebhookEvent, now: datetime, note: str, *, retry_at: datetime,
              count_attempt: bool = True) -> None:
     with runtime.sessions.begin() as session:
@@ -255,6 +272,7 @@ def _refetch_activity(runtime: Runtime, athlete_id: int, row: WebhookEvent, scop
     except (AuthRevoked, MissingScope) as error:
         with runtime.sessions.begin() as session:
             AthleteRepository(session).mark_disconnected(athlete_id, str(error))
+        tell_disconnected(runtime, athlete_id, now, missing_scope=isinstance(error, MissingScope))
         return _Outcome("failed", str(error))
     parsed = None
     if raw is not None:
@@ -264,6 +282,10 @@ def _refetch_activity(runtime: Runtime, athlete_id: int, row: WebhookEvent, scop
             return _Outcome("failed", f"activity {row.object_id}: {error}")
         if parsed.activity.id != row.object_id:
             return _Outcome("failed", "Strava answered with another activity")
+        if parsed.athlete_strava_id is not None and parsed.athlete_strava_id != row.owner_id:
+            # An event may name anyone's activity: Strava may show a public one to any token, but it
+            # is not the owner's training and must not be stored under them.
+            return _Outcome("ignored", "activity belongs to another athlete")
         if parsed.private and "activity:read_all" not in scopes:
             parsed = None  # API.md §5: a private activity we may not read is dropped
     with runtime.sessions.begin() as session:

@@ -28,8 +28,10 @@ class FindingRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def record(self, athlete_id: int, evaluation: Evaluation, risk_score: float) -> list[FindingRecord]:
-        """Store tonight's evaluation; return the findings of caution or above not yet alerted."""
+    def record(self, athlete_id: int, evaluation: Evaluation, risk_score: float,
+               evaluated_at: datetime | None = None) -> list[FindingRecord]:
+        """Store tonight's evaluation; return the findings of caution or above not yet alerted.
+        `evaluated_at` is the run's clock: the night compares it with the sync it followed."""
         existing = {
             row.key: row
             for row in self.session.scalars(select(FindingRecord).where(FindingRecord.athlete_id == athlete_id))
@@ -60,6 +62,8 @@ class FindingRepository:
         record.skipped = [{"rule": s.rule, "reason": s.reason} for s in evaluation.skipped]
         record.data_quality = list(evaluation.data_quality)
         record.risk_score = risk_score
+        if evaluated_at is not None:
+            record.evaluated_at = evaluated_at
         self.session.flush()
         keys = {finding.key for finding in evaluation.findings}
         return [

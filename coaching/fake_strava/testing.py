@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import threading
+import time
+from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -39,6 +41,23 @@ def follow_authorize(url: str, timeout_s: float = 10.0) -> dict[str, str]:
         raise AssertionError(f"authorize answered {response.status_code}: {response.text}")
     query = parse_qs(urlsplit(response.headers["Location"]).query)
     return {key: values[0] for key, values in query.items()}
+
+
+class OffsetClock:
+    """Real time plus an offset that tests move forward: one clock for the fake (token expiry,
+    rate windows) and for our code (refresh margin), without freezing time."""
+
+    def __init__(self) -> None:
+        self.offset_s = 0.0
+
+    def __call__(self) -> float:
+        return time.time() + self.offset_s
+
+    def now(self) -> datetime:
+        return datetime.fromtimestamp(self(), tz=timezone.utc)
+
+    def advance(self, seconds: float) -> None:
+        self.offset_s += seconds
 
 
 class FakeClock:

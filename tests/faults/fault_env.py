@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import socket
-import time
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable
 from urllib.parse import parse_qs, urlparse
@@ -15,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from coaching.crypto import SecretBox
 from coaching.fake_strava import FakeStrava, FakeStravaConfig
+from coaching.fake_strava.testing import OffsetClock
 from coaching.services.connect import connect_athlete
 from coaching.store.athletes import AthleteRepository
 from coaching.store.models import Activity, Gear, OutboxMessage
@@ -27,20 +27,7 @@ PAGE_SIZE = 10
 HISTORY_DAYS = 60
 
 
-class Clock:
-    """One clock for the fake (token expiry, rate windows) and for our code (refresh margin)."""
-
-    def __init__(self) -> None:
-        self.offset_s = 0.0
-
-    def __call__(self) -> float:
-        return time.time() + self.offset_s
-
-    def now(self) -> datetime:
-        return datetime.fromtimestamp(self(), tz=timezone.utc)
-
-    def advance(self, seconds: float) -> None:
-        self.offset_s += seconds
+Clock = OffsetClock  # real time plus an offset the tests move
 
 
 def make_fake(clock: Callable[[], float], *, count: int = 2, seed: int = 11, days: int = HISTORY_DAYS,

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import itertools
 import sys
-from datetime import datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from coaching.crypto import generate_key
+from coaching.fake_strava import FakeStrava, FakeStravaConfig
 from coaching.runtime import Runtime
 from coaching.settings import Settings
 from coaching.store.models import Athlete
@@ -46,3 +47,19 @@ def runtime_on(engine: Engine, strava_api_url: str) -> Runtime:
     ))
     runtime.engine = engine  # type: ignore[misc]  (a cached_property: set once, before first use)
     return runtime
+
+
+def roomy_fake(*, count: int, seed: int, days: int) -> FakeStrava:
+    """A seeded fake whose request budget no test night comes near (the budget tests lower it)."""
+    fake = FakeStrava(FakeStravaConfig(client_id=CLIENT_ID, client_secret=CLIENT_SECRET,
+                                       read_limit_15min=10_000, read_limit_daily=100_000,
+                                       overall_limit_15min=10_000, overall_limit_daily=100_000))
+    fake.seed(count=count, end_date=date.today() - timedelta(days=1), seed=seed, days=days)
+    return fake
+
+
+def preloaded_runtime(engine: Engine, fake: FakeStrava) -> tuple[Runtime, list[int]]:
+    """Every athlete of the fake connected and back-filled an hour ago (stored directly, as the
+    benchmark does)."""
+    runtime = runtime_on(engine, fake.base_url)
+    return runtime, preload(runtime, fake, fake.athlete_ids, datetime.now(timezone.utc) - timedelta(hours=1))

@@ -6,17 +6,17 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from coaching.fake_strava import FakeStrava, FakeStravaConfig
+from coaching.fake_strava import FakeStrava
 from coaching.runtime import Runtime
 from coaching.services.night import NightOptions, run_worker
 from coaching.services.claims import Night
 from coaching.store.models import PushSubscription, SyncState
 from coaching.store.tokens import TokenRepository
-from scale_helpers import CLIENT_ID, CLIENT_SECRET, preload, runtime_on
+from scale_helpers import CLIENT_SECRET, preloaded_runtime, roomy_fake, runtime_on
 from tests.strava.conftest import connect
 
 LIST_ROUTE = "GET /api/v3/athlete/activities"
@@ -25,19 +25,14 @@ OPTIONS = NightOptions(batch_size=4, strava_threads=4)
 
 @pytest.fixture
 def fake() -> Iterator[FakeStrava]:
-    fake = FakeStrava(FakeStravaConfig(client_id=CLIENT_ID, client_secret=CLIENT_SECRET,
-                                       read_limit_15min=10_000, read_limit_daily=100_000,
-                                       overall_limit_15min=10_000, overall_limit_daily=100_000))
-    fake.seed(count=10, end_date=date.today() - timedelta(days=1), seed=11, days=21)
-    with fake:
+    with roomy_fake(count=10, seed=11, days=21) as fake:
         yield fake
 
 
 @pytest.fixture
 def connected(engine, fake) -> Iterator[tuple[Runtime, list[int]]]:
     """Ten connected athletes, back-filled an hour ago (stored directly, as the benchmark does)."""
-    runtime = runtime_on(engine, fake.base_url)
-    ids = preload(runtime, fake, fake.athlete_ids, datetime.now(timezone.utc) - timedelta(hours=1))
+    runtime, ids = preloaded_runtime(engine, fake)
     yield runtime, ids
     runtime.close()
 

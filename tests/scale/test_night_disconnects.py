@@ -4,35 +4,30 @@ On SQLite and PostgreSQL."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from coaching.fake_strava import FakeStrava, FakeStravaConfig
+from coaching.fake_strava import FakeStrava
 from coaching.runtime import Runtime
 from coaching.services.claims import Night, due_count
 from coaching.services.night import NightOptions, run_worker
 from coaching.store.models import Athlete, EvaluationRecord, OutboxMessage, SyncState
 from coaching.store.tokens import TokenRepository
-from scale_helpers import CLIENT_ID, CLIENT_SECRET, preload, runtime_on
+from scale_helpers import preloaded_runtime, roomy_fake
 
 OPTIONS = NightOptions(batch_size=2, strava_threads=2)
 
 
 @pytest.fixture
 def fake() -> Iterator[FakeStrava]:
-    fake = FakeStrava(FakeStravaConfig(client_id=CLIENT_ID, client_secret=CLIENT_SECRET,
-                                       read_limit_15min=10_000, read_limit_daily=100_000,
-                                       overall_limit_15min=10_000, overall_limit_daily=100_000))
-    fake.seed(count=4, end_date=date.today() - timedelta(days=1), seed=17, days=14)
-    with fake:
+    with roomy_fake(count=4, seed=17, days=14) as fake:
         yield fake
 
 
 @pytest.fixture
 def connected(engine, fake) -> Iterator[tuple[Runtime, list[int]]]:
-    runtime = runtime_on(engine, fake.base_url)
-    ids = preload(runtime, fake, fake.athlete_ids, datetime.now(timezone.utc) - timedelta(hours=1))
+    runtime, ids = preloaded_runtime(engine, fake)
     yield runtime, ids
     runtime.close()
 

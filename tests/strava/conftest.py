@@ -1,14 +1,14 @@
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta
 from urllib.parse import parse_qs, urlparse
 
 import pytest
 import requests
 
 from coaching.fake_strava import FakeStrava, FakeStravaConfig
+from coaching.fake_strava.testing import OffsetClock
 from coaching.services.connect import connect_athlete
 from coaching.strava.budget import RequestBudget
 from coaching.strava.client import StravalibSource
@@ -16,20 +16,7 @@ from coaching.strava.client import StravalibSource
 CLIENT_ID, CLIENT_SECRET = 4321, "test-secret"
 
 
-class Clock:
-    """One clock for the fake (token expiry, rate windows) and for our code (refresh margin)."""
-
-    def __init__(self) -> None:
-        self.offset_s = 0.0
-
-    def __call__(self) -> float:
-        return time.time() + self.offset_s
-
-    def now(self) -> datetime:
-        return datetime.fromtimestamp(self(), tz=timezone.utc)
-
-    def advance(self, seconds: float) -> None:
-        self.offset_s += seconds
+Clock = OffsetClock  # real time plus an offset the tests move
 
 
 @pytest.fixture

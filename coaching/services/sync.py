@@ -12,14 +12,12 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from coaching.crypto import SecretBox
 from coaching.services.tokens import fresh_access_token
 from coaching.store.activities import ActivityRepository, GearRepository
 from coaching.store.athletes import AthleteRepository
-from coaching.store.models import Activity, Gear
 from coaching.strava.client import StravalibSource
 from coaching.strava.errors import AuthRevoked, MissingScope, NotFound
 from coaching.strava.parse import parse_activities, parse_gear
@@ -69,7 +67,7 @@ def sync_athlete(
         with sessions.begin() as session:
             # Gear whose fetch an earlier run never finished (a fault, a killed process): the
             # activities using it are stored, so no later run would see them as new.
-            gear_ids = result.gear_ids | _gear_never_fetched(session, athlete_id)
+            gear_ids = result.gear_ids | GearRepository(session).never_fetched(athlete_id)
         if gear_ids:
             # Gear distances only change when activities do, so a quiet night costs nothing here.
             # GET /athlete lists shoes only with profile:read_all, which we do not ask for.
@@ -181,13 +179,6 @@ def _backfill(
                     # Nothing in the history window: sync from now on.
                     state.newest_start_utc = now.astimezone(timezone.utc)
                 return
-
-
-def _gear_never_fetched(session: Session, athlete_id: int) -> set[str]:
-    """Gear ids the athlete's stored activities use but the gear table lacks (one indexed query)."""
-    stored = select(Gear.id).where(Gear.athlete_id == athlete_id)
-    used = select(Activity.gear_id).where(Activity.athlete_id == athlete_id, Activity.gear_id.is_not(None))
-    return set(session.scalars(used.where(Activity.gear_id.not_in(stored)).distinct()))
 
 
 def _refresh_gear(

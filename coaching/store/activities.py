@@ -92,11 +92,17 @@ class ActivityRepository:
         result: dict[int, list[domain.Activity]] = {athlete_id: [] for athlete_id in athlete_ids}
         if not athlete_ids:
             return result
-        query = select(*_DOMAIN_COLUMNS).where(Activity.athlete_id.in_(list(athlete_ids)))
+        # The athlete id goes last, so `from_values` takes the row as it is (it zips the domain
+        # fields, in order, and stops before the extra column): slicing each of a batch's ~20,000
+        # rows cost a fifth of the load. The session's connection skips the ORM layer, which
+        # Core rows do not need.
+        query = select(*_DOMAIN_COLUMNS[1:], Activity.athlete_id).where(Activity.athlete_id.in_(list(athlete_ids)))
         if since_local is not None:
             query = query.where(Activity.start_local >= since_local)
-        for row in self.session.execute(query.order_by(Activity.athlete_id, Activity.start_local)):
-            result[row[0]].append(domain.Activity.from_values(row[1:]))
+        from_values = domain.Activity.from_values
+        rows = self.session.connection().execute(query.order_by(Activity.athlete_id, Activity.start_local))
+        for row in rows:
+            result[row[-1]].append(from_values(row))
         return result
 
     def count(self, athlete_id: int | None = None) -> int:
@@ -120,6 +126,12 @@ class GearRepository:
                 row = Gear(id=item.id, athlete_id=athlete_id)
                 self.session.add(row)
             row.name, row.distance_m, row.retired = item.name, item.distance_m, item.retired
+
+    def never_fetched(self, athlete_id: int) -> set[str]:
+        """Gear ids the athlete's stored activities use but the gear table lacks (one indexed query)."""
+        stored = select(Gear.id).where(Gear.athlete_id == athlete_id)
+        used = select(Activity.gear_id).where(Activity.athlete_id == athlete_id, Activity.gear_id.is_not(None))
+        return set(self.session.scalars(used.where(Activity.gear_id.not_in(stored)).distinct()))
 
     def for_athlete(self, athlete_id: int) -> list[domain.Gear]:
         rows = self.session.scalars(select(Gear).where(Gear.athlete_id == athlete_id).order_by(Gear.id))

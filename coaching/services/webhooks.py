@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from coaching.runtime import Runtime
-from coaching.services.account import erase_athlete
+from coaching.store.athlete_data import erase_athlete
 from coaching.services.notify import tell_disconnected
 from coaching.services.tokens import NotConnected, fresh_access_token
 from coaching.store.activities import ActivityRepository, GearRepository

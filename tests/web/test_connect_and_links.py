@@ -14,7 +14,7 @@ from web_helpers import (
 )
 
 from coaching import links
-from coaching.services.account import erase_athlete
+from coaching.store.athlete_data import erase_athlete
 from coaching.services.notify import LINK_LIFETIME
 from coaching.store.athletes import AthleteRepository
 from coaching.store.models import Athlete, StravaToken

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 from web_helpers import WebEnv, csrf_of, email_link, sign_in_through_strava, table_counts, wait_for_backfill
 
-from coaching.services.account import rows_about
+from coaching.store.athlete_data import rows_about
 from coaching.store.athletes import AthleteRepository
 from coaching.store.models import Athlete, OutboxMessage
 from coaching.store.tokens import TokenRepository

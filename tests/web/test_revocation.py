@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import Engine
 from web_helpers import LiveServer, WebEnv, sign_in_through_strava, table_counts, wait_for_backfill, web_env
 
-from coaching.services.account import rows_about
+from coaching.store.athlete_data import rows_about
 from coaching.services.subscriptions import subscribe
 from coaching.services.webhooks import process_webhook_events
 from coaching.store.athletes import AthleteRepository, CheckinRepository, CoachRepository

@@ -13,6 +13,7 @@ from typing import AsyncIterator, Callable
 from urllib.parse import urlsplit
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -30,7 +31,8 @@ from coaching.web import (
 from coaching.web.backfill import BackfillRunner
 from coaching.web.context import WebContext
 from coaching.web.pages import STATIC_DIR, Pages
-from coaching.web.security import SecurityHeaders, Signer
+from coaching.web.guards import BodyLimit, CrossSiteGuard
+from coaching.web.security import SECURITY_HEADERS, SecurityHeaders, Signer
 
 
 def _utcnow() -> datetime:
@@ -57,6 +59,9 @@ def create_app(runtime: Runtime, *, clock: Callable[[], datetime] = _utcnow) -> 
 
     app = FastAPI(title="Knee coach", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
     app.state.web = context
+    # The last added runs first: the headers go on the guards' refusals too.
+    app.add_middleware(CrossSiteGuard, public_url=settings.public_url, pages=context.pages)
+    app.add_middleware(BodyLimit)
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(routes_connect.router)
@@ -75,10 +80,24 @@ def create_app(runtime: Runtime, *, clock: Callable[[], datetime] = _utcnow) -> 
         return context.pages.problem("Something went wrong", "Please try again.",
                                      status_code=error.status_code, retry_url="/", retry_label="Home")
 
+    @app.exception_handler(RequestValidationError)
+    async def bad_address(request: Request, error: RequestValidationError) -> Response:
+        # A typed path or query part that is not a number (or too large a one): the address is
+        # wrong, so say so, without FastAPI's JSON that echoes what was sent.
+        if any(str(part.get("loc", ("",))[0]) == "path" for part in error.errors()):
+            return context.pages.problem("Page not found", "There is nothing at this address.",
+                                         status_code=404, retry_url="/", retry_label="Home")
+        return context.pages.problem("This address is not quite right", "Part of it is not what this page "
+                                     "expects. Go back and follow the link again.", status_code=400,
+                                     retry_url="/", retry_label="Home")
+
     @app.exception_handler(Exception)
     async def unexpected(request: Request, error: Exception) -> Response:
         # No detail: an exception's text may hold data that is not the visitor's.
-        return context.pages.problem("Something went wrong", "Please try again in a moment.",
-                                     status_code=500, retry_url="/", retry_label="Home")
+        response = context.pages.problem("Something went wrong", "Please try again in a moment.",
+                                         status_code=500, retry_url="/", retry_label="Home")
+        # This handler runs outside the middleware (Starlette's outermost layer): add the headers here.
+        response.headers.update({**SECURITY_HEADERS, "Cache-Control": "no-store"})
+        return response
 
     return app

@@ -63,6 +63,18 @@ async def read_form(request: Request) -> dict[str, list[str]]:
     return form
 
 
+MAX_ROW_ID = 2**31 - 1  # our tables' integer keys: a larger number is nobody's, not a database error
+
+
+def row_id(text: str) -> int | None:
+    """A form's reference to one of our rows (a coach, a finding), or None if it cannot be one."""
+    text = text.strip()
+    if not text.isascii() or not text.isdigit() or len(text) > 10:
+        return None
+    value = int(text)
+    return value if 0 < value <= MAX_ROW_ID else None
+
+
 def first(form: dict[str, list[str]], name: str, default: str = "") -> str:
     values = form.get(name)
     return values[0] if values else default

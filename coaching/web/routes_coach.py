@@ -6,10 +6,10 @@ stands: a withdrawn consent makes the athlete's page a 404, like an athlete who 
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Annotated, Callable
 from urllib.parse import quote
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Path, Request
 from fastapi.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
@@ -19,9 +19,10 @@ from coaching.services.coaching_page import athlete_page, consent_stands, roster
 from coaching.store.models import Athlete, Coach
 from coaching.web.coach_auth import CoachSession, cookies, signed_in_coach
 from coaching.web.context import WebContext, web
-from coaching.web.pages import FormTooLarge, first, read_form
+from coaching.web.pages import MAX_ROW_ID, FormTooLarge, first, read_form, row_id
 
 router = APIRouter()
+AthleteId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]  # a larger id is a 404 like any unknown one, not a database error
 
 NOTICES = {
     "acknowledged": "Finding acknowledged: your note goes into the next digest.",
@@ -50,7 +51,7 @@ def coach_home(request: Request) -> Response:
 
 
 @router.get("/coach/athletes/{athlete_id}")
-def coach_athlete(request: Request, athlete_id: int) -> Response:
+def coach_athlete(request: Request, athlete_id: AthleteId) -> Response:
     ctx = web(request)
     signed_in = signed_in_coach(ctx, request)
     if signed_in is None:
@@ -102,16 +103,15 @@ def _checked(ctx: WebContext, request: Request, athlete_id: int, form: dict[str,
 
 
 @router.post("/coach/athletes/{athlete_id}/acknowledge")
-async def acknowledge_finding(request: Request, athlete_id: int) -> Response:
+async def acknowledge_finding(request: Request, athlete_id: AthleteId) -> Response:
     return await _posted(request, athlete_id, _acknowledge)
 
 
 def _acknowledge(ctx: WebContext, session: CoachSession, coach: Coach, athlete_id: int,
                  form: dict[str, list[str]]) -> Response:
-    try:
-        finding_id = int(first(form, "finding"))
-    except ValueError:
-        raise HTTPException(status_code=404) from None
+    finding_id = row_id(first(form, "finding"))
+    if finding_id is None:
+        raise HTTPException(status_code=404)
     with ctx.runtime.sessions.begin() as db:
         stored_coach = db.get(Coach, coach.id)
         done = stored_coach is not None and acknowledge(db, stored_coach, athlete_id, finding_id,
@@ -122,7 +122,7 @@ def _acknowledge(ctx: WebContext, session: CoachSession, coach: Coach, athlete_i
 
 
 @router.post("/coach/athletes/{athlete_id}/thresholds")
-async def set_threshold(request: Request, athlete_id: int) -> Response:
+async def set_threshold(request: Request, athlete_id: AthleteId) -> Response:
     return await _posted(request, athlete_id, _set_threshold)
 
 

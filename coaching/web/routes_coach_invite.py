@@ -26,7 +26,7 @@ from coaching.store.models import Athlete, Coach, CoachAthlete, OutboxMessage
 from coaching.store.outbox import NewMessage
 from coaching.web.coach_auth import send_at_once
 from coaching.web.context import WebContext, web
-from coaching.web.pages import FormTooLarge, first, read_form
+from coaching.web.pages import FormTooLarge, first, read_form, row_id
 from coaching.web.security import WebSession
 
 router = APIRouter()
@@ -179,9 +179,8 @@ async def withdraw(request: Request) -> Response:
 
 
 def _withdraw(ctx: WebContext, session: WebSession, athlete: Athlete, form: dict[str, list[str]]) -> Response:
-    try:
-        coach_id = int(first(form, "coach"))
-    except ValueError:
+    coach_id = row_id(first(form, "coach"))
+    if coach_id is None:
         return RedirectResponse("/preferences/coaches", status_code=303)
     with ctx.runtime.sessions.begin() as db:
         CoachRepository(db).withdraw_consent(coach_id, athlete.id, ctx.clock())

@@ -43,7 +43,8 @@ def connect(request: Request, force: int = 0) -> Response:
 def callback(request: Request) -> Response:
     ctx = web(request)
     query = request.query_params
-    if not ctx.signer.state_ok(request, query.get("state")):
+    state = query.get("state")
+    if not ctx.signer.state_ok(request, state) or not ctx.signer.spend_state(state or ""):
         # A stale tab, a replayed link or someone else's flow (CSRF): start again from our page.
         response = ctx.pages.problem(
             "Let's start that again",

@@ -36,16 +36,22 @@ def validate_subscription(request: Request) -> Response:
 @router.post("/strava/webhook")
 async def receive_event(request: Request) -> Response:
     ctx = web(request)
+    media_type = request.headers.get("content-type", "application/json").split(";", 1)[0].strip().lower()
+    if media_type != "application/json":
+        return JSONResponse({"error": "an event is JSON: send it as application/json"}, status_code=415)
     body = b""
     async for chunk in request.stream():
         body += chunk
         if len(body) > MAX_EVENT_BYTES:
             return JSONResponse({"error": "event too large"}, status_code=413)
+    if not body.strip():
+        return JSONResponse({"error": "the body is empty: an event is a JSON object"}, status_code=400)
     try:
-        event = IncomingEvent.parse(json.loads(body or b"null"))
-    except (ValueError, BadEvent) as error:
-        message = str(error) if isinstance(error, BadEvent) else "body is not JSON"
-        return JSONResponse({"error": message}, status_code=400)
+        event = IncomingEvent.parse(json.loads(body))
+    except BadEvent as error:
+        return JSONResponse({"error": str(error)}, status_code=400)
+    except (ValueError, RecursionError):  # not JSON, not UTF-8, a number too long, nested too deep
+        return JSONResponse({"error": "the body is not a JSON event"}, status_code=400)
     status = await run_in_threadpool(_queue, ctx, event)
     if status == "foreign":
         # Answer 200 all the same: Strava would retry a refusal, and a prober learns nothing.

@@ -10,7 +10,9 @@ import hashlib
 import hmac
 import logging
 import secrets
+import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Awaitable, Callable
 
@@ -57,6 +59,7 @@ class Signer:
     def __init__(self, secret: str, *, secure_cookies: bool) -> None:
         self._secret = secret
         self.secure_cookies = secure_cookies
+        self._spent_states = SpentStates(STATE_LIFETIME_S)
 
     # The browser session, right after the OAuth callback or a signed email link ---------------
 
@@ -107,6 +110,11 @@ class Signer:
             return False
         return hmac.compare_digest(expected.encode(), state.encode())
 
+    def spend_state(self, state: str) -> bool:
+        """True the first time a (valid) state comes back, False ever after: a captured callback
+        URL with its state cookie cannot be replayed, even with a fresh code."""
+        return self._spent_states.spend(state, time.time())
+
     def clear_state(self, response: Response) -> None:
         response.delete_cookie(STATE_COOKIE, path="/", secure=self.secure_cookies, httponly=True, samesite="lax")
 
@@ -125,6 +133,29 @@ class Signer:
         response.set_cookie(
             name, value, max_age=max_age_s, path="/", httponly=True, samesite="lax", secure=self.secure_cookies
         )
+
+
+class SpentStates:
+    """OAuth states already used, kept until they would have expired anyway (then the signature
+    refuses them). In memory: the web app is one process (`coach web`), like its back-fill pool."""
+
+    def __init__(self, lifetime_s: float) -> None:
+        self._lifetime_s = lifetime_s
+        self._spent: OrderedDict[str, float] = OrderedDict()  # digest -> forget after; in spending order
+        self._lock = threading.Lock()
+
+    def spend(self, state: str, now_s: float) -> bool:
+        digest = hashlib.sha256(state.encode("utf-8", "surrogatepass")).hexdigest()
+        with self._lock:
+            while self._spent and next(iter(self._spent.values())) < now_s:
+                self._spent.popitem(last=False)
+            if digest in self._spent:
+                return False
+            self._spent[digest] = now_s + self._lifetime_s
+            return True
+
+    def __len__(self) -> int:
+        return len(self._spent)
 
 
 class SecurityHeaders:

@@ -1,0 +1,93 @@
+"""Forms posted from another site (cross-site request forgery) are refused on every form route,
+before the form is read, even with a signed-in browser: nothing is changed. Strava's events and
+mail providers' one-click unsubscribes, which come from servers, still get through."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+import pytest
+from coach_helpers import link_in, squad, wait_for_mails
+from hostile_web import assert_clean_refusal, nothing_stored
+from sqlalchemy import select
+from web_helpers import WebEnv, csrf_of, sign_in_through_strava
+
+from coaching.store.models import Athlete, CoachSigninToken
+
+CROSS_SITE = {
+    "another origin": {"origin": "https://evil.example"},
+    "a look-alike origin": {"origin": "http://127.0.0.1.evil.example"},
+    "another port": {"origin": "http://127.0.0.1:1"},
+    "sandboxed frame": {"origin": "null", "sec-fetch-site": "cross-site"},
+    "no origin, cross-site": {"sec-fetch-site": "cross-site"},
+    "no origin, same-site": {"sec-fetch-site": "same-site"},
+}
+EXEMPT = {"/strava/webhook"}
+
+
+def form_paths(env: WebEnv) -> list[str]:
+    paths = [re.sub(r"\{[^}]+\}", "1", path) for path, operations in env.app.openapi()["paths"].items()
+             if "post" in operations and path not in EXEMPT]
+    assert len(paths) >= 12
+    return sorted(paths)
+
+
+def _refused(answer: httpx.Response) -> None:
+    assert answer.status_code == 403, (answer.request.url.path, answer.status_code)
+    assert_clean_refusal(answer)
+    assert "This form came from another site" in answer.text and "Nothing was changed" in answer.text
+
+
+def test_every_form_route_refuses_a_cross_site_post(env: WebEnv) -> None:
+    squad(env)
+    with nothing_stored(env), env.client() as client:
+        for path in form_paths(env):
+            for label, headers in CROSS_SITE.items():
+                answer = client.post(path, data={"csrf": "x", "email": "carla@example.org", "t": "x", "score": "1"},
+                                     headers=headers)
+                _refused(answer)
+
+
+def test_a_signed_in_runner_changes_nothing_through_another_sites_form(env: WebEnv) -> None:
+    with sign_in_through_strava(env) as browser:
+        token = csrf_of(browser.get("/preferences").text)  # even were the token leaked
+        with nothing_stored(env):
+            for path, form in (("/preferences", {"csrf": token, "email": "evil@example.org", "send_email": "on"}),
+                               ("/preferences/stop", {"csrf": token}), ("/preferences/delete",
+                                                                      {"csrf": token, "confirm": "yes"}),
+                               ("/preferences/coaches/invite", {"csrf": token, "name": "Eve",
+                                                                "email": "eve@example.org"})):
+                _refused(browser.post(path, data=form, headers=CROSS_SITE["another origin"]))
+        with env.runtime.sessions.begin() as db:
+            (athlete,) = db.scalars(select(Athlete)).all()
+            assert athlete.email is None and athlete.unsubscribed_at is None
+        # The same form from our own page (Chromium sends `Origin: null` under no-referrer) works.
+        saved = browser.post("/preferences", data={"csrf": token, "email": "ann@example.org", "send_email": "on",
+                                                   "units": "metric", "timezone": "UTC"},
+                             headers={"origin": "null", "sec-fetch-site": "same-origin"})
+        assert saved.status_code == 303, saved.text[:300]
+        assert browser.post("/preferences/stop", data={"csrf": token}, headers={"origin": env.base_url}).status_code == 303
+
+
+def test_another_site_cannot_sign_a_browser_in_as_its_own_coach(env: WebEnv) -> None:
+    """Login CSRF: the attacker's own valid sign-in token, posted from their page."""
+    squad(env)
+    with env.client() as attacker:
+        attacker.post("/coach/signin", data={"email": "carla@example.org"})
+    (mail,) = wait_for_mails(env, "carla@example.org", 1)
+    token = link_in(mail, "/coach/signin/link").split("t=", 1)[1]
+    with env.client() as victim:
+        _refused(victim.post("/coach/signin/link", data={"t": token}, headers=CROSS_SITE["another origin"]))
+        assert victim.get("/coach").status_code == 303
+    with env.runtime.sessions.begin() as db:
+        assert db.scalar(select(CoachSigninToken.used_at)) is None  # not spent by the refused post
+
+
+@pytest.mark.parametrize("headers", [{}, CROSS_SITE["another origin"], {"origin": "null"}])
+def test_server_to_server_posts_are_not_taken_for_forms(env: WebEnv, headers: dict[str, str]) -> None:
+    with env.client() as client:
+        event = client.post("/strava/webhook", json={"object_type": "activity"}, headers=headers)
+        one_click = client.post("/unsubscribe?t=1.2.x", data={"List-Unsubscribe": "One-Click"}, headers=headers)
+    assert event.status_code == 400 and "error" in event.json()  # judged on its content, not its origin
+    assert (one_click.status_code, one_click.text) == (400, "this link has expired")

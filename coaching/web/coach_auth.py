@@ -77,7 +77,9 @@ class CoachCookies:
         return hmac.new(self._secret.encode(), message, hashlib.sha256).hexdigest()
 
     def csrf_ok(self, session: CoachSession, token: str) -> bool:
-        return bool(token) and hmac.compare_digest(self.csrf_token(session), token)
+        # Bytes: compare_digest raises TypeError on non-ASCII text (a posted token may hold any).
+        return bool(token) and hmac.compare_digest(self.csrf_token(session).encode(),
+                                                   token.encode("utf-8", "surrogatepass"))
 
 
 def cookies(ctx: WebContext) -> CoachCookies:

@@ -90,7 +90,9 @@ class Signer:
         return hmac.new(self._secret.encode(), message, hashlib.sha256).hexdigest()
 
     def csrf_ok(self, session: WebSession, token: str | None) -> bool:
-        return bool(token) and hmac.compare_digest(self.csrf_token(session), token or "")
+        # Bytes, not str: compare_digest raises TypeError on non-ASCII text, and a posted token may hold any.
+        return bool(token) and hmac.compare_digest(self.csrf_token(session).encode(),
+                                                   (token or "").encode("utf-8", "surrogatepass"))
 
     # OAuth state: bound to this browser by a cookie, so a callback from someone else's flow fails --
 
@@ -108,7 +110,7 @@ class Signer:
             expected = links.verify(self._secret, "oauth-state", value)
         except links.BadLink:
             return False
-        return hmac.compare_digest(expected.encode(), state.encode())
+        return hmac.compare_digest(expected.encode(), state.encode("utf-8", "surrogatepass"))
 
     def spend_state(self, state: str) -> bool:
         """True the first time a (valid) state comes back, False ever after: a captured callback

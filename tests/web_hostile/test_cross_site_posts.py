@@ -8,10 +8,10 @@ import re
 
 import httpx
 import pytest
-from coach_helpers import link_in, squad, wait_for_mails
+from coach_helpers import as_coach, link_in, squad, wait_for_mails
 from hostile_web import assert_clean_refusal, nothing_stored
 from sqlalchemy import select
-from web_helpers import WebEnv, csrf_of, sign_in_through_strava
+from web_helpers import WebEnv, csrf_of, sign_in_through_strava, wait_for_backfill
 
 from coaching.store.models import Athlete, CoachSigninToken
 
@@ -91,3 +91,27 @@ def test_server_to_server_posts_are_not_taken_for_forms(env: WebEnv, headers: di
         one_click = client.post("/unsubscribe?t=1.2.x", data={"List-Unsubscribe": "One-Click"}, headers=headers)
     assert event.status_code == 400 and "error" in event.json()  # judged on its content, not its origin
     assert (one_click.status_code, one_click.text) == (400, "this link has expired")
+
+
+def test_a_non_ascii_csrf_token_is_refused_like_any_wrong_one_not_a_crash(env: WebEnv) -> None:
+    """Found by the schema fuzz: hmac.compare_digest raised TypeError on non-ASCII text (a 500)."""
+    team = squad(env)
+    with sign_in_through_strava(env) as browser:
+        as_coach(browser, team.coach_id)
+        with env.runtime.sessions.begin() as db:
+            runner = db.scalars(select(Athlete).order_by(Athlete.id.desc())).first()
+        wait_for_backfill(env, runner.id)
+        with nothing_stored(env):
+            _post_bad_tokens(env, browser, team.ann)
+
+
+def _post_bad_tokens(env: WebEnv, browser: httpx.Client, ann: int) -> None:
+    for path in form_paths(env):
+        if path in ("/checkin", "/coach/signin", "/coach/signin/link"):
+            continue  # no CSRF token: they take a signed token or nothing that changes anything
+        path = path.replace("/athletes/1/", f"/athletes/{ann}/")
+        answer = browser.post(path, data={"csrf": "é€\u0080", "confirm": "yes"})
+        assert answer.status_code in (303, 403), (path, answer.status_code)
+        if answer.status_code == 403:
+            assert_clean_refusal(answer)
+            assert "Please try that again" in answer.text

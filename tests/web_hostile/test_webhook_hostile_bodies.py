@@ -77,3 +77,18 @@ def test_a_content_type_with_parameters_or_none_at_all_is_still_an_event(env: We
                                    headers={"content-type": "Application/JSON; charset=utf-8"})
         bare = client.post("/strava/webhook", content=body.replace(b"9001", b"9002"))
     assert (with_charset.json(), bare.json()) == ({"status": "queued"}, {"status": "queued"})
+
+
+def test_strings_databases_refuse_in_the_updates_are_stored_harmlessly(db_env: WebEnv) -> None:
+    """A lone surrogate or a NUL in `updates`: PostgreSQL refuses both in text; the event is still
+    an event (Strava's updates are only a hint: the activity is re-fetched)."""
+    subscribe(db_env.runtime)
+    template = json.dumps({**VALID, "subscription_id": subscription_id(db_env), "updates": {"title": "T"}})
+    with db_env.client() as client:
+        for n, odd in enumerate(("\\ud800", "\\udfff x", "\\u0000", "a\\u0000b", "\\ud83d\\ude00")):
+            body = template.replace('"T"', f'"{odd}"').replace('"object_id": 9001', f'"object_id": {9100 + n}')
+            answer = client.post("/strava/webhook", content=body.encode(), headers={"content-type": "application/json"})
+            assert answer.status_code == 200 and answer.json() == {"status": "queued"}, (odd, answer.text[:200])
+    with db_env.runtime.sessions.begin() as db:
+        titles = [row.updates["title"] for row in db.scalars(select(WebhookEvent).order_by(WebhookEvent.object_id))]
+    assert len(titles) == 5 and titles[4] == "\U0001f600"

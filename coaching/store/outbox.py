@@ -58,7 +58,9 @@ class OutboxRepository:
         rows = [self._row_values(message, now) for message in messages]
         try:
             with self.session.begin_nested():
-                self.session.execute(insert(OutboxMessage), rows)
+                # A Core executemany on the session's connection: the ORM's bulk path adds
+                # nothing for plain rows and cost a third of the insert at 10,000 summaries.
+                self.session.connection().execute(insert(OutboxMessage.__table__), rows)
         except IntegrityError:
             return sum(self.enqueue(message, now) for message in messages)
         return len(rows)

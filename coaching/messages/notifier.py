@@ -1,10 +1,13 @@
 """Delivery through Apprise: a channel is an email address (sent over the operator's SMTP server)
 or any Apprise URL the runner gave (`ntfy://`, `json://`, `tgram://`, `mailtos://`, ...).
 
-Emails go out as HTML. Apprise 2.0 builds the `multipart/alternative` itself and derives the
-text/plain part from the HTML (it has no way to pass our own text part), so the HTML templates
-keep every link a reader needs visible as text as well. Other Apprise services get the short push
-form: a title and a body of at most 240 characters.
+Emails go out as `multipart/alternative` with our own two parts, the text/plain rendered from
+`templates/email/*.txt.j2` and the HTML: Apprise 2.0's SMTP service would derive the text part
+from the HTML, so SMTP channels (an email address sent over the operator's server, or a runner's
+`mailto://`/`mailtos://` URL) go through `NotifyEmailWithText` (see apprise_email.py), still
+Apprise's URL parsing, connection, TLS and login. Other email services (SendGrid, SES, ...) get
+the HTML and make their own text part. Other Apprise services get the short push form: a title
+and a body of at most 240 characters.
 
 Channel URLs and SMTP settings hold secrets (passwords, push tokens), so no error message, repr or
 log line written here contains them.
@@ -19,6 +22,7 @@ from urllib.parse import quote, urlencode
 
 import apprise
 
+from coaching.messages.apprise_email import SMTP_SCHEMES, NotifyEmailWithText, email_with_text
 from coaching.messages.message import RenderedMessage
 
 # Apprise services that deliver email and so get the HTML form (Apprise 2.0.1's schema names).
@@ -138,7 +142,8 @@ class AppriseNotifier:
         # A fresh Apprise object per message: its per-service throttle and its "already
         # delivered" memory must not leak from one runner's message into the next.
         sender = apprise.Apprise(asset=self._asset)
-        if not sender.add(url):
+        service = self._service(url, message, channel)
+        if service is None or not sender.add(service):
             raise UndeliverableError(f"the {kind} channel's Apprise URL is not valid")
         notify_type = apprise.NotifyType.WARNING if message.urgency == "warning" else apprise.NotifyType.INFO
         if channel.is_email:
@@ -161,6 +166,13 @@ class AppriseNotifier:
         if not result:
             status = getattr(getattr(result, "status", None), "name", "FAILURE")
             raise DeliveryError(f"{kind} delivery failed: {message.kind}, {status.lower()}")
+
+    def _service(self, url: str, message: RenderedMessage, channel: Channel) -> str | NotifyEmailWithText | None:
+        """The URL for Apprise to build its service from or, for SMTP email, our service that
+        sends the message's own text part (None: not a valid SMTP URL)."""
+        if channel.is_email_address or channel.scheme in SMTP_SCHEMES:
+            return email_with_text(url, message.text, self._asset)
+        return url
 
     def _apprise_url(self, message: RenderedMessage, channel: Channel) -> str:
         if not channel.is_email_address:

@@ -108,7 +108,7 @@ def _part(mail: ReceivedMail, content_type: str) -> str:
 
 
 def text_of(mail: ReceivedMail) -> str:
-    """The text/plain part (Apprise derives it from the HTML)."""
+    """The text/plain part (rendered from the email's .txt.j2 template)."""
     return _part(mail, "text/plain")
 
 

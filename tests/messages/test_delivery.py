@@ -77,10 +77,66 @@ def test_an_email_address_gets_html_and_text_over_the_operators_smtp(
     assert html_part is not None and text_part is not None
     html, text = html_part.get_content(), text_part.get_content()
     assert html.replace("\r\n", "\n") == alert.html
-    # Apprise derives the text part from the HTML: the numbers and the unsubscribe link survive.
+    assert text.replace("\r\n", "\n") == alert.text  # ours, not one Apprise made from the HTML
     for shown in ("21.1 km", "10.0 km", "111%", "42.0 km", "40%"):
         assert shown in text
     assert alert.unsubscribe_url in text
+
+
+def _parts(mail: EmailMessage) -> tuple[str, str]:
+    """(text/plain, text/html) of a multipart/alternative mail, line ends as the templates wrote them."""
+    assert mail.get_content_type() == "multipart/alternative"
+    assert [part.get_content_type() for part in mail.iter_parts()] == ["text/plain", "text/html"]
+    text_part, html_part = mail.get_body(("plain",)), mail.get_body(("html",))
+    assert text_part is not None and html_part is not None
+    assert text_part.get_content_charset() == html_part.get_content_charset() == "utf-8"
+    return text_part.get_content().replace("\r\n", "\n"), html_part.get_content().replace("\r\n", "\n")
+
+
+@pytest.mark.parametrize("kind", ["alert", "weekly_summary", "coach_digest"])
+def test_every_email_carries_our_rendered_text_part_and_html_part_byte_for_byte(
+    smtp_sink: SmtpSink, kind: str
+) -> None:
+    message = {
+        "alert": lambda: render_alert(alert_for(SAMPLES[0].finding, SAMPLES[4].finding)),
+        "weekly_summary": lambda: render_weekly_summary(summary_for()),
+        "coach_digest": lambda: render_coach_digest(digest_for(SAMPLES[0].finding)),
+    }[kind]()
+    # What Apprise would have sent as text: its conversion of our HTML. The test must tell them apart.
+    derived = apprise.conversion.convert_between(apprise.NotifyFormat.HTML, apprise.NotifyFormat.TEXT, message.html)
+    assert derived.strip() != message.text.strip()
+
+    AppriseNotifier(_smtp(smtp_sink.port)).send(message, Channel("anna@example.org"))
+
+    [received] = smtp_sink.received
+    mail = _read(received.path)
+    text, html = _parts(mail)
+    assert text == message.text
+    assert html == message.html
+    assert any(ord(c) > 127 for c in message.text)  # "·", "–": UTF-8 survives the trip
+    assert mail["Subject"] == message.subject
+    assert mail["From"] == "Knee Coach <coach@example.com>" and mail["To"] == "anna@example.org"
+    assert mail["List-Unsubscribe"] == f"<{message.unsubscribe_url}>"
+    assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert mail["X-Application"] == "KneeCoach"
+    assert mail["Message-ID"].endswith("@example.com>") and mail["Date"]
+
+
+def test_a_runners_own_mailto_url_gets_our_text_part_too(smtp_sink: SmtpSink, alert: RenderedMessage) -> None:
+    channel = Channel(f"mailto://127.0.0.1:{smtp_sink.port}?from=runner@example.net&to=runner@example.net"
+                      "&cc=coach@example.net&name=Me&mode=insecure")
+    AppriseNotifier(smtp=None).send(alert, channel)
+    [received] = smtp_sink.received
+    assert sorted(received.rcpt_tos) == ["coach@example.net", "runner@example.net"]
+    mail = _read(received.path)
+    assert _parts(mail) == (alert.text, alert.html)
+    assert mail["From"] == "Me <runner@example.net>" and mail["Cc"] == "coach@example.net"
+
+
+def test_an_smtp_url_apprise_refuses_is_undeliverable_and_not_quoted(alert: RenderedMessage) -> None:
+    with pytest.raises(UndeliverableError) as raised:
+        AppriseNotifier().send(alert, Channel("mailto://user:pa55word@127.0.0.1:25?from=a@b.c&to=x@y.z"))
+    assert "pa55word" not in f"{raised.value} {raised.value!r}"
 
 
 def test_an_apprise_mailto_url_given_by_the_runner_needs_no_operator_smtp(

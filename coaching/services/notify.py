@@ -182,7 +182,11 @@ def _address(runtime: Runtime, session: Session, row: OutboxMessage) -> tuple[st
     """Where this message goes now, or None and why not (opt-outs are checked at send time)."""
     if row.recipient_type == "coach":
         coach = CoachRepository(session).get(row.recipient_id)
-        return (coach.email, "") if coach is not None else (None, "coach deleted")
+        if coach is None:
+            return None, "coach deleted"
+        if coach.unsubscribed_at is not None and row.kind == "coach_digest":
+            return None, "coach unsubscribed"
+        return coach.email, ""
     athlete = AthleteRepository(session).get(row.recipient_id)
     if athlete is None:
         return None, "athlete deleted"

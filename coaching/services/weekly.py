@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from coaching import links
 from coaching.domain.metrics import WEEKS_SHOWN
 from coaching.domain.summary import next_week_guidance, weekly_summary
 from coaching.domain.thresholds import DEFAULT_THRESHOLDS
@@ -17,9 +16,10 @@ from coaching.messages.render import render_coach_digest, render_weekly_summary
 from coaching.messages.views import coach_digest_view, weekly_summary_view
 from coaching.runtime import Runtime
 from coaching.services.coach_actions import last_digest_at
+from coaching.services.coach_subscription import preferences_url
 from coaching.services.coaching_page import digest_athletes
 from coaching.services.gc_pause import paused_gc
-from coaching.services.notify import LINK_LIFETIME, _channels, _queue, iso_week, outbox_messages, recipient_for
+from coaching.services.notify import _channels, _queue, iso_week, outbox_messages, recipient_for
 from coaching.store.activities import ActivityRepository
 from coaching.store.athletes import AthleteRepository, CoachRepository
 from coaching.store.findings import FindingRepository, to_domain_finding
@@ -103,7 +103,9 @@ def queue_coach_digests(runtime: Runtime, now: datetime, coach_ids: list[int] | 
     rankings = []
     secret = runtime.settings.require_link_secret()
     with runtime.sessions.begin() as session:
-        coaches = [c for c in CoachRepository(session).all() if coach_ids is None or c.id in coach_ids]
+        # A coach who stopped the digest gets none queued (and delivery checks again at send time).
+        coaches = [c for c in CoachRepository(session).all()
+                   if (coach_ids is None or c.id in coach_ids) and c.unsubscribed_at is None]
     for coach in coaches:
         with runtime.sessions.begin() as session:
             week_start = week_just_ended(now, coach.timezone)
@@ -112,10 +114,8 @@ def queue_coach_digests(runtime: Runtime, now: datetime, coach_ids: list[int] | 
                 session, coach.id, page_url_base=runtime.settings.public_url.rstrip("/"), tz=coach.timezone,
                 acknowledged_since=last_digest_at(session, coach.id, now), with_acknowledgements=True,
             )
-            token = links.sign(secret, "coach-preferences", f"coach-{coach.id}", int((now + LINK_LIFETIME).timestamp()))
             view = coach_digest_view(
-                coach.name, entries,
-                preferences_url=f"{runtime.settings.public_url.rstrip('/')}/coach/preferences?t={token}",
+                coach.name, entries, preferences_url=preferences_url(runtime.settings.public_url, secret, coach.id, now),
                 tz=coach.timezone, now_utc=now,
             )
             queued = _queue(session, "coach", coach.id, "coach_digest", iso_week(week_start), ["email"],

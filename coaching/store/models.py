@@ -222,6 +222,8 @@ class Coach(Base):
     email: Mapped[str] = mapped_column(String(320), unique=True)
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # Set when the coach stopped the weekly digest (0005); None: they get it.
+    unsubscribed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class CoachAthlete(Base):

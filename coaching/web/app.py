@@ -24,6 +24,7 @@ from coaching.web import (
     routes_checkin,
     routes_coach,
     routes_coach_invite,
+    routes_coach_preferences,
     routes_connect,
     routes_preferences,
     routes_webhook,
@@ -71,6 +72,7 @@ def create_app(runtime: Runtime, *, clock: Callable[[], datetime] = _utcnow) -> 
     app.include_router(coach_auth.router)
     app.include_router(routes_coach.router)
     app.include_router(routes_coach_invite.router)
+    app.include_router(routes_coach_preferences.router)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> Response:

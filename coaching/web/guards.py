@@ -20,9 +20,10 @@ MAX_BODY_BYTES = 65_536
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # Strava posts events from its servers, and mail providers post RFC 8058 one-click unsubscribes
 # (`/unsubscribe?t=...`) from theirs: neither carries a browser's cookie, so neither can be forged
-# through one. Everything else that changes something is posted by our own pages.
+# through one. Everything else that changes something is posted by our own pages. Only these paths:
+# elsewhere a `t` in the query means nothing to the route, so it must not open the guard.
 SERVER_TO_SERVER_PATHS = frozenset({"/strava/webhook"})
-ONE_CLICK_PATHS = frozenset({"/preferences", "/unsubscribe"})
+ONE_CLICK_PATHS = frozenset({"/preferences", "/unsubscribe", "/coach/preferences"})
 
 
 async def _send_json(send: Send, status: int, body: dict) -> None:

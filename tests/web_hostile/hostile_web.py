@@ -53,7 +53,18 @@ def nothing_stored(env: WebEnv) -> Iterator[None]:
     """Every table has as many rows after the block as before it."""
     before = table_counts(env.runtime.engine)
     yield
-    assert table_counts(env.runtime.engine) == before
+    after = table_counts(env.runtime.engine)
+    assert after == before, {name: (before[name], after.get(name)) for name in before if before[name] != after.get(name)}
+
+
+@contextmanager
+def signed_in_runner(env: WebEnv) -> Iterator[httpx.Client]:
+    """A browser signed in through Strava, its history import finished (so nothing moves after)."""
+    with sign_in_through_strava(env) as browser:
+        with env.runtime.sessions.begin() as db:
+            newest = max(a.id for a in AthleteRepository(db).all())
+        wait_for_backfill(env, newest)
+        yield browser
 
 
 def assert_clean_refusal(answer: httpx.Response, *, json_error: bool = False) -> None:

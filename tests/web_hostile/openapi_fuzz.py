@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import schemathesis
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Verbosity, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 
@@ -106,7 +106,7 @@ def fuzz_app(app: Any, *, cases_per_mode: int, cookies: dict[str, str], path_par
             strategy = operation.as_strategy(generation_mode=mode)
 
             @settings(max_examples=cases_per_mode, deadline=None, derandomize=seed == 0, database=None,
-                      suppress_health_check=list(HealthCheck))
+                      suppress_health_check=list(HealthCheck), verbosity=Verbosity.quiet)
             @given(case=strategy)
             def run(case: Any) -> None:
                 if params and mode is GenerationMode.POSITIVE:

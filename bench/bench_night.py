@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/bench_night.py --athletes 1000 --db sqlite|postgres --workers 1|2|1,2
                                           [--latency-ms 50] [--new-share 0.05] [--webhooks] [--days 35]
-                                          [--batch 100] [--threads 8] [--pg-url URL]
+                                          [--batch 100] [--threads 8] [--pg-url URL] [--profile PREFIX]
 
 Setup, not timed: the fake is seeded with `--days` of history per athlete and its request budget
 raised far above Strava's real one (100 reads per 15 minutes would allow about 9,600 requests a
@@ -107,19 +107,21 @@ def run_night(fake: FakeStrava, strava_ids: list[int], args: argparse.Namespace,
             subprocess.Popen(
                 [sys.executable, str(ROOT / "bench" / "night_worker.py"), "--out", str(workdir / f"w{i}.json"),
                  "--now", now.isoformat(), "--name", f"bench-w{i}", "--batch", str(args.batch),
-                 "--threads", str(args.threads)],
+                 "--threads", str(args.threads),
+                 *(["--profile", f"{args.profile}.w{i}.txt"] if args.profile else [])],
                 env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
             )
             for i in range(workers)
         ]
         for proc in procs:
             assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
+        load_before = os.getloadavg()[0]
         night_started, fake_cpu_start = time.monotonic(), time.process_time()
         webhook_s = 0.0
         if args.webhooks:  # what the nightly flow does before its batches
-            from coaching.services.webhooks import process_webhook_events
+            from coaching.services.webhooks import drain_webhook_events
 
-            processed = process_webhook_events(runtime, now, limit=len(new) + 10)
+            processed = drain_webhook_events(runtime, now)
             webhook_s = time.monotonic() - night_started
             assert processed.processed == len(new), processed
         for proc in procs:
@@ -134,6 +136,9 @@ def run_night(fake: FakeStrava, strava_ids: list[int], args: argparse.Namespace,
         figures = _figures(fake, strava_ids, new, results, args, workers, wall_s, setup_s)
         # The fake runs in this process: its CPU competes with the workers' on a small machine.
         figures["fake_cpu_s"] = round(time.process_time() - fake_cpu_start, 1)
+        figures["webhook_s"] = round(webhook_s, 1)  # events applied before the batches (part of wall_s)
+        # The machine is shared: the 1-minute load average when the night started and ended.
+        figures["load_1min"] = f"{load_before:.1f}-{os.getloadavg()[0]:.1f}"
         return figures
     finally:
         runtime.close()
@@ -160,6 +165,9 @@ def _figures(fake: FakeStrava, strava_ids: list[int], new: dict[int, int], resul
         "failed": sum(s["sync_failed"] for s in summaries), "evaluated": sum(s["evaluated"] for s in summaries),
         "alerts_queued": sum(s["alerts_queued"] for s in summaries),
         "new_activities": sum(s["new_activities"] for s in summaries),
+        "skipped": sum(s["sync_skipped"] for s in summaries),
+        "budget_exhausted": any(s["budget_exhausted"] for s in summaries),
+        "failure_reasons": dict(sum((Counter(s["failure_reasons"]) for s in summaries), Counter())),
         "peak_rss_mb": round(max(r["max_rss_mb"] for r in results)), "setup_s": round(setup_s, 1),
         "worker_cpu_s": round(sum(r["cpu_s"] for r in results), 1),
     }
@@ -167,7 +175,8 @@ def _figures(fake: FakeStrava, strava_ids: list[int], new: dict[int, int], resul
 
 COLUMNS = [("db", 8), ("athletes", 8), ("workers", 7), ("webhooks", 8), ("wall_s", 7), ("athletes_per_s", 10),
            ("req_per_quiet_athlete", 10), ("req_per_new_athlete", 10), ("requests", 8), ("taken_twice", 11),
-           ("evaluated", 9), ("alerts_queued", 9), ("peak_rss_mb", 11), ("worker_cpu_s", 12), ("fake_cpu_s", 10)]
+           ("evaluated", 9), ("alerts_queued", 9), ("peak_rss_mb", 11), ("worker_cpu_s", 12), ("fake_cpu_s", 10),
+           ("load_1min", 9)]
 
 
 def print_table(rows: list[dict]) -> None:
@@ -204,6 +213,8 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=35, help="history per athlete in the fake")
     parser.add_argument("--batch", type=int, default=100)
     parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--profile", default=None,
+                        help="profile each worker with pyinstrument into PREFIX.w<i>.txt (and .html)")
     parser.add_argument("--pg-url", default=os.environ.get("COACH_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test"))
     args = parser.parse_args()
 

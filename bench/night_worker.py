@@ -37,6 +37,22 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+class _InlineExecutor:
+    """A ThreadPoolExecutor stand-in that runs everything on the calling thread (profiling only)."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        pass
+
+    def __enter__(self) -> "_InlineExecutor":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
+    def map(self, fn, *iterables):  # noqa: ANN001, ANN201
+        return [fn(*items) for items in zip(*iterables)]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--out", type=Path, required=True)
@@ -44,6 +60,8 @@ def main() -> None:
     parser.add_argument("--name", default=f"bench-{os.getpid()}")
     parser.add_argument("--batch", type=int, default=100)
     parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--profile", type=Path, default=None,
+                        help="write a pyinstrument profile of the night here (pyinstrument must be importable)")
     args = parser.parse_args()
 
     runtime = Runtime(Settings())
@@ -53,9 +71,24 @@ def main() -> None:
     options = NightOptions(batch_size=args.batch, strava_threads=args.threads, webhook_reconcile=timedelta(days=7))
     print("ready", flush=True)
     sys.stdin.readline()
+    profiler = None
+    if args.profile is not None:
+        from pyinstrument import Profiler
+
+        # pyinstrument samples the calling thread only: run each batch's pool inline, so the
+        # profile sees the work (use --latency-ms 0 too, or the waits for the fake dominate).
+        import coaching.services.batch as batch
+
+        batch.ThreadPoolExecutor = _InlineExecutor  # type: ignore[misc,assignment]
+        profiler = Profiler(interval=0.002, async_mode="disabled")
+        profiler.start()
     start, cpu_start = time.monotonic(), time.process_time()
     report = run_worker(runtime, args.name, Night.everyone(now), now, options)
     end, cpu_s = time.monotonic(), time.process_time() - cpu_start
+    if profiler is not None:
+        profiler.stop()
+        args.profile.write_text(profiler.output_text(unicode=False, color=False, show_all=False))
+        args.profile.with_suffix(".html").write_text(profiler.output_html())
     runtime.close()
     args.out.write_text(json.dumps({
         "name": args.name, "start": start, "end": end, "athlete_ids": report.athlete_ids,

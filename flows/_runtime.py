@@ -6,6 +6,9 @@ import os
 import socket
 import uuid
 from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy.exc import OperationalError
 
 from coaching.runtime import Runtime
 from coaching.settings import Settings
@@ -32,3 +35,15 @@ def worker_id() -> str:
 
     run = str(flow_run.id or uuid.uuid4())[:8]
     return f"{socket.gethostname()[:60]}:{os.getpid()}:{run}"
+
+
+def database_hiccup(task: Any, task_run: Any, state: Any) -> bool:
+    """A task's retry condition: retry only when the database connection failed. Athletes' own
+    failures are handled inside the steps, and anything else will not get better by waiting."""
+    try:
+        state.result()
+    except OperationalError:
+        return True
+    except Exception:
+        return False
+    return False

@@ -5,7 +5,9 @@ Deployed hourly over Sunday and Monday UTC (Monday 07:00 falls between Sunday 17
 Kiribati and Monday 19:00 UTC on Baker Island) with `local_hour` set: each run takes whoever's
 clock has passed Monday `local_hour`:00 and whose message for the week just ended is not queued
 yet. Without `local_hour` (by hand: `coach weekly`, `coach digest`) everybody is taken now. The
-outbox key makes every rerun a no-op either way.
+outbox key makes every rerun a no-op either way, which is what lets each step retry: the queueing
+and the delivery are tasks that retry twice (after 10 s, then 60 s) when the database connection
+failed, as the nightly's batches do.
 """
 
 from __future__ import annotations
@@ -13,17 +15,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from prefect import flow, get_run_logger
+from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
+from prefect.cache_policies import NO_CACHE
 from sqlalchemy.orm import Session
 
+from coaching.runtime import Runtime
 from coaching.services.claims import zone_of
-from coaching.services.notify import deliver_due, iso_week
+from coaching.services.notify import DeliveryReport, deliver_due, iso_week
 from coaching.services.status import summary_markdown
-from coaching.services.weekly import queue_coach_digests, queue_weekly_summaries, week_just_ended
+from coaching.services.weekly import DigestRanking, queue_coach_digests, queue_weekly_summaries, week_just_ended
 from coaching.store.athletes import AthleteRepository, CoachRepository
 from coaching.store.outbox import OutboxRepository
-from flows._runtime import build_runtime, run_now
+from flows._runtime import build_runtime, database_hiccup, run_now
 
 MONDAY = 0
 
@@ -56,18 +60,39 @@ def coaches_due_digest(session: Session, now: datetime, local_hour: int, coach_i
     return _due(session, coaches, "coach", "coach_digest", now, local_hour)
 
 
+RETRIES: dict[str, Any] = {"retries": 2, "retry_delay_seconds": [10, 60], "retry_condition_fn": database_hiccup}
+
+
+@task(cache_policy=NO_CACHE, **RETRIES)
+def queue_summaries(runtime: Runtime, now: datetime, local_hour: int | None) -> int:
+    if local_hour is None:
+        return queue_weekly_summaries(runtime, now)
+    with runtime.sessions.begin() as session:
+        due = athletes_due_summary(session, now, local_hour)
+    return queue_weekly_summaries(runtime, now, athlete_ids=due) if due else 0
+
+
+@task(cache_policy=NO_CACHE, **RETRIES)
+def queue_digests(runtime: Runtime, now: datetime, coach_ids: list[int] | None,
+                  local_hour: int | None) -> list[DigestRanking]:
+    if local_hour is not None:
+        with runtime.sessions.begin() as session:
+            coach_ids = coaches_due_digest(session, now, local_hour, coach_ids)
+    return queue_coach_digests(runtime, now, coach_ids) if coach_ids != [] else []
+
+
+@task(cache_policy=NO_CACHE, **RETRIES)
+def deliver(runtime: Runtime, now: datetime) -> DeliveryReport:
+    return deliver_due(runtime, now)
+
+
 @flow(name="weekly-summaries")
 def weekly_summaries(now_iso: str | None = None, local_hour: int | None = None) -> dict[str, Any]:
     now = run_now(now_iso)
     runtime = build_runtime()
     try:
-        if local_hour is None:
-            queued = queue_weekly_summaries(runtime, now)
-        else:
-            with runtime.sessions.begin() as session:
-                due = athletes_due_summary(session, now, local_hour)
-            queued = queue_weekly_summaries(runtime, now, athlete_ids=due) if due else 0
-        delivery = deliver_due(runtime, now)
+        queued = queue_summaries(runtime, now, local_hour)
+        delivery = deliver(runtime, now)
         summary = {"summaries_queued": queued, "messages_sent": delivery.sent,
                    "messages_failed": delivery.failed, "messages_cancelled": delivery.cancelled}
         get_run_logger().info("weekly summaries: %s", summary)
@@ -84,11 +109,8 @@ def coach_digests(coach_ids: list[int] | None = None, now_iso: str | None = None
     now = run_now(now_iso)
     runtime = build_runtime()
     try:
-        if local_hour is not None:
-            with runtime.sessions.begin() as session:
-                coach_ids = coaches_due_digest(session, now, local_hour, coach_ids)
-        rankings = queue_coach_digests(runtime, now, coach_ids) if coach_ids != [] else []
-        delivery = deliver_due(runtime, now)
+        rankings = queue_digests(runtime, now, coach_ids, local_hour)
+        delivery = deliver(runtime, now)
         for ranking in rankings:
             lines = [f"# Coach {ranking.coach_id}: athletes by risk", "", "| athlete | risk | top reason |", "|---|---|---|"]
             lines += [f"| {name} | {score} | {reason} |" for name, score, reason in ranking.rows]

@@ -88,3 +88,24 @@ def test_summaries_and_digests_are_due_in_each_ones_morning_and_only_until_queue
         later = datetime(2026, 11, 30, 16, 0, tzinfo=timezone.utc)  # Monday 09:00 in Denver, 08:00 in LA
         assert athletes_due_summary(session, later, 7) == [denver]
         assert coaches_due_digest(session, later, 8) == [berlin, la]
+
+
+def test_every_deployed_flows_database_steps_retry_twice_on_a_connection_failure():
+    """Retries live on the steps (Prefect tasks), not the whole run: a retried step is idempotent
+    (leases, outbox keys), and only a lost database connection is worth waiting for."""
+    import flows.nightly as nightly
+    import flows.weekly as weekly
+    from flows._runtime import database_hiccup
+
+    steps = {
+        "nightly/nightly": [nightly.night_batch, nightly.apply_webhook_events, nightly.deliver],
+        "nightly-worker/nightly-worker": [nightly.night_batch, nightly.deliver],
+        "weekly-summaries/weekly-summaries": [weekly.queue_summaries, weekly.deliver],
+        "coach-digests/coach-digests": [weekly.queue_digests, weekly.deliver],
+    }
+    assert sorted(steps) == sorted(spec.full_name for spec in SPECS)
+    for name, tasks in steps.items():
+        for step in tasks:
+            assert step.retries == 2 and step.retry_delay_seconds == [10, 60], (name, step.name)
+            assert step.retry_condition_fn is not None, (name, step.name)
+    assert weekly.deliver.retry_condition_fn is database_hiccup

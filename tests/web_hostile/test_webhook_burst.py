@@ -2,8 +2,9 @@
 the same code): every one answered 200 within Strava's 2 s, then each processed exactly once (each
 activity fetched once and stored once under its owner, retries deduplicated, no event left).
 
-The 2 s assertion is kept because it holds with a wide margin: on this 2-core machine, at load
-averages of 4.6 to 5.9 (other suites running), the slowest of 1,000 answers took 265-592 ms."""
+The 2 s assertion is kept because it holds with a wide margin: on a 2-core machine at load
+averages of 4.6 to 5.9 (other suites running beside it), the slowest of 1,000 answers took 265-762 ms
+over eight runs (p99 92-318 ms). A miss would not lose an event (Strava retries, we deduplicate)."""
 
 from __future__ import annotations
 

@@ -77,7 +77,7 @@ def _queue_summary_batch(runtime: Runtime, session: Session, athlete_ids: list[i
     done = {
         (athlete_id, period)
         for period in {iso_week(week) for week in weeks.values()}
-        for athlete_id in outbox.recipients_with("athlete", "weekly_summary", period)
+        for athlete_id in outbox.recipients_with("athlete", "weekly_summary", period, among=athlete_ids)
     }
     todo = [a for a in athletes if (a.id, iso_week(weeks[a.id])) not in done]  # a rerun does no work
     if not todo:

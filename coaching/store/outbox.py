@@ -65,16 +65,19 @@ class OutboxRepository:
             return sum(self.enqueue(message, now) for message in messages)
         return len(rows)
 
-    def recipients_with(self, recipient_type: str, kind: str, period: str) -> set[int]:
-        return set(
-            self.session.scalars(
-                select(OutboxMessage.recipient_id).where(
-                    OutboxMessage.recipient_type == recipient_type,
-                    OutboxMessage.kind == kind,
-                    OutboxMessage.period == period,
-                )
-            )
+    def recipients_with(
+        self, recipient_type: str, kind: str, period: str, among: Sequence[int] | None = None
+    ) -> set[int]:
+        """Who already has this message queued or sent; `among` narrows it to a batch, so that a
+        batch does not read the whole period's recipients (50 batches of 10,000 summaries did)."""
+        query = select(OutboxMessage.recipient_id).where(
+            OutboxMessage.recipient_type == recipient_type,
+            OutboxMessage.kind == kind,
+            OutboxMessage.period == period,
         )
+        if among is not None:
+            query = query.where(OutboxMessage.recipient_id.in_(list(among)))
+        return set(self.session.scalars(query))
 
     def exists(self, recipient_type: str, recipient_id: int, kind: str, period: str) -> bool:
         return (

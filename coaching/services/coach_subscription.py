@@ -43,6 +43,8 @@ def coach_for_link(session: Session, secret: str, token: str | None, now: dateti
         expires_at_s = int(token.rsplit(".", 2)[1])
     except ValueError:
         coach_id = None
+    if coach_id is not None and not 0 < coach_id < 2**31:  # no row's key: a database error otherwise
+        coach_id = None
     coach = session.get(Coach, coach_id) if coach_id is not None else None
     if coach is None or expires_at_s - LINK_LIFETIME.total_seconds() + CLOCK_SKEW_S < coach.created_at.timestamp():
         raise links.BadLink("this link is not valid")

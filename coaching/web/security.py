@@ -20,6 +20,7 @@ from fastapi import Request, Response
 from starlette.types import ASGIApp
 
 from coaching import links
+from coaching.web.pages import MAX_ROW_ID
 
 SESSION_COOKIE = "coach_session"
 STATE_COOKIE = "coach_oauth_state"
@@ -127,6 +128,8 @@ class Signer:
             return None
         try:
             athlete_id = int(links.verify(self._secret, purpose, token))
+            if not 0 < athlete_id <= MAX_ROW_ID:  # no athlete's key: a database error otherwise
+                return None
             return SignedLink(athlete_id, int(token.rsplit(".", 2)[1]))
         except (links.BadLink, ValueError, IndexError):
             return None

@@ -12,7 +12,9 @@ from hostile_web import assert_clean_refusal, nothing_stored
 from web_helpers import LINK_SECRET, WebEnv, email_link
 
 from coaching import links
+from coaching.services.coach_subscription import PURPOSE as COACH_PREFERENCES
 from coaching.services.notify import LINK_LIFETIME
+from coaching.store.models import Athlete, Coach
 from coaching.web.coach_auth import COACH_COOKIE, CoachCookies, CoachSession
 from coaching.web.security import SESSION_COOKIE
 
@@ -37,6 +39,7 @@ def bad_tokens(athlete_id: int, other_id: int, purpose: str) -> dict[str, str]:
         "signature cut": good.rsplit(".", 1)[0] + ".",
         "signed elsewhere": email_link(athlete_id, purpose=purpose, secret="someone-elses-secret"),
         "for a runner who does not exist": email_link(987_654, purpose=purpose),
+        "for an id no table holds (validly signed)": email_link(10**30, purpose=purpose),
         "made before the runner existed": email_link(athlete_id, purpose=purpose, issued_ago_s=3600),
         f"a {wrong_purpose} link": email_link(athlete_id, purpose=wrong_purpose),
         "an unsubscribe-purpose link": email_link(athlete_id, purpose="unsubscribe"),
@@ -77,7 +80,7 @@ def test_bad_preferences_and_unsubscribe_links_open_nothing(env: WebEnv) -> None
                 if len(token) > 8:
                     assert token not in answer.text
                 tried += 1
-    assert tried == 36
+    assert tried == 38
 
 
 def test_bad_one_click_unsubscribe_posts_unsubscribe_nobody(env: WebEnv) -> None:
@@ -89,6 +92,8 @@ def test_bad_one_click_unsubscribe_posts_unsubscribe_nobody(env: WebEnv) -> None
                 assert (answer.status_code, answer.text) == (400, "this link has expired"), (path, label)
                 assert_clean_refusal(answer)
                 _assert_no_session(answer)
+    with env.runtime.sessions.begin() as db:
+        assert [db.get(Athlete, i).unsubscribed_at for i in (ann, ben)] == [None, None]
 
 
 def test_bad_checkin_links_show_nothing_and_record_nothing(env: WebEnv) -> None:
@@ -155,3 +160,35 @@ def test_a_real_coach_session_opens_no_athlete_who_did_not_consent(env: WebEnv) 
                 assert answer.status_code == 404, (athlete_id, answer.request.url.path, answer.text[:200])
                 assert_clean_refusal(answer)
                 assert "There is nothing at this address" in answer.text
+
+
+def test_bad_coach_digest_links_change_no_coachs_digest(env: WebEnv) -> None:
+    team = squad(env)
+    now = int(time.time())
+    good = links.sign(LINK_SECRET, COACH_PREFERENCES, f"coach-{team.coach_id}", now + 3600)
+    tokens = {
+        "expired": links.sign(LINK_SECRET, COACH_PREFERENCES, f"coach-{team.coach_id}", now - 1),
+        "edited to another coach": _edited(good, subject=f"coach-{team.coach_id + 1}"),
+        "signature changed": good[:-1] + ("A" if good[-1] != "A" else "B"),
+        "signed elsewhere": links.sign("someone-elses-secret", COACH_PREFERENCES, f"coach-{team.coach_id}", now + 600),
+        "made before the coach existed": links.sign(LINK_SECRET, COACH_PREFERENCES, f"coach-{team.coach_id}",
+                                                    int(now - 3600 + LINK_LIFETIME.total_seconds())),
+        "a coach who does not exist": links.sign(LINK_SECRET, COACH_PREFERENCES, "coach-4242", now + 600),
+        "a runner's preferences link": email_link(team.coach_id),
+        "a coach session's value": links.sign(LINK_SECRET, "coach-session", f"{team.coach_id}:n", now + 600),
+        "no prefix": links.sign(LINK_SECRET, COACH_PREFERENCES, str(team.coach_id), now + 600),
+        "huge id (validly signed)": links.sign(LINK_SECRET, COACH_PREFERENCES, "coach-" + "9" * 30, now + 600),
+        "empty": "", "garbage": "a.b.c", "non-ASCII": f"coach-1.{now + 600}.é€",
+    }
+    with nothing_stored(env), env.client() as client:
+        for label, token in tokens.items():
+            for answer in (client.get("/coach/preferences", params={"t": token}),
+                           client.post("/coach/preferences", data={"t": token, "digest": "stop"}),
+                           client.post("/coach/preferences", params={"t": token},
+                                       data={"List-Unsubscribe": "One-Click"})):
+                assert answer.status_code == 400, (label, answer.request.method, answer.status_code)
+                assert_clean_refusal(answer)
+                _assert_no_session(answer)
+                assert "Carla" not in answer.text
+    with env.runtime.sessions.begin() as db:
+        assert db.get(Coach, team.coach_id).unsubscribed_at is None

@@ -53,7 +53,8 @@ def driver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KillDriver]:
 @pytest.fixture(scope="module")
 def sync_world(driver: KillDriver, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SyncWorld]:
     clock = Clock()
-    with make_fake(clock, count=2, personas=["long_run_spike", "no_rest"], seed=5, days=28,
+    # Worn shoes alert whatever the hour the tests run (see the rotated-token test below).
+    with make_fake(clock, count=2, personas=["worn_shoes", "no_rest"], seed=5, days=28,
                    **UNLIMITED_BUDGET) as fake:
         fake.set_latency(0.004)  # requests in flight long enough for a kill to land inside one
         yield build_sync_world(fake, tmp_path_factory.mktemp("sync"), driver, clock.now())
@@ -111,7 +112,9 @@ def test_a_night_killed_after_strava_rotated_a_token_disconnects_that_runner_and
     storing the new one has lost the grant. The runner is marked disconnected (with the reason)
     instead of failing every night; the others are untouched; connecting again resumes."""
     clock = Clock()
-    with make_fake(clock, count=2, personas=["steady", "no_rest"], seed=9, days=30, **UNLIMITED_BUDGET) as fake:
+    # Worn shoes give a caution whatever the hour: the no-rest streak ends on UTC's yesterday, which
+    # is no longer the evaluated day east of UTC once local midnight has passed.
+    with make_fake(clock, count=2, personas=["worn_shoes", "no_rest"], seed=9, days=30, **UNLIMITED_BUDGET) as fake:
         world = build_sync_world(fake, tmp_path / "world", driver, clock.now())
         clock.advance(6 * 3600 - 60)  # every access token has a minute left: the night refreshes
         night = clock.now()

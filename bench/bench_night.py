@@ -5,8 +5,8 @@
                                           [--batch 100] [--threads 8] [--pg-url URL] [--profile PREFIX]
 
 Setup, not timed: the fake is seeded with `--days` of history per athlete and its request budget
-raised far above Strava's real one (100 reads per 15 minutes would allow about 9,600 requests a
-day: 10,000 athletes a night is only possible "when the budget allows it"); the database is
+raised far above Strava's default one (100 reads per 15 minutes and 1,000 a day, API.md §3:
+10,000 athletes a night are only possible "when the budget allows it"); the database is
 pre-loaded directly (bench/night_seed.py) as if every athlete had connected and been back-filled
 last night; `--new-share` of the athletes then upload one new activity. With `--webhooks` a push
 subscription is stored and the new activities arrive as queued webhook events.

@@ -72,7 +72,7 @@ def _database(kind: str, workdir: Path, pg_url: str) -> tuple[str, object]:
 
 
 def _queue_webhook_events(runtime: Runtime, new: dict[int, int], now: datetime) -> None:
-    from coaching.services.webhooks import IncomingEvent, queue_event
+    from coaching.services.webhook_receipt import IncomingEvent, queue_event
     from coaching.store.models import PushSubscription
 
     with runtime.sessions.begin() as session:

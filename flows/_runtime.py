@@ -47,3 +47,7 @@ def database_hiccup(task: Any, task_run: Any, state: Any) -> bool:
     except Exception:
         return False
     return False
+
+
+# Every step of every flow: twice more, only when the database connection failed.
+RETRIES: dict[str, Any] = {"retries": 2, "retry_delay_seconds": [10, 60], "retry_condition_fn": database_hiccup}

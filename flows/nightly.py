@@ -16,7 +16,6 @@ from typing import Any
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
-from sqlalchemy.exc import OperationalError
 
 from coaching.runtime import Runtime
 from coaching.services.night import NightOptions, NightReport, take_batch
@@ -25,36 +24,23 @@ from coaching.services.notify import DeliveryReport, deliver_due
 from coaching.services.status import budget_line, stored_budget, summary_markdown
 from coaching.services.webhooks import WebhookReport, drain_webhook_events
 from coaching.store.outbox import OutboxRepository
-from flows._runtime import build_runtime, run_now, worker_id
+from flows._runtime import RETRIES, build_runtime, run_now, worker_id
 
 WORKER_DEPLOYMENT = "nightly-worker/nightly-worker"
 
 
-def _database_hiccup(task: Any, task_run: Any, state: Any) -> bool:
-    """Retry a batch or a delivery only when the database connection failed: athletes' own
-    failures are already handled inside, and anything else will not get better by waiting."""
-    try:
-        state.result()
-    except OperationalError:
-        return True
-    except Exception:
-        return False
-    return False
-
-
-@task(cache_policy=NO_CACHE, task_run_name="batch-{index}", retries=2, retry_delay_seconds=[10, 60],
-      retry_condition_fn=_database_hiccup)
+@task(cache_policy=NO_CACHE, task_run_name="batch-{index}", **RETRIES)
 def night_batch(runtime: Runtime, worker: str, night: Night, now: datetime, options: NightOptions,
                 index: int) -> NightReport | None:
     return take_batch(runtime, worker, night, now, options)
 
 
-@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[10, 60], retry_condition_fn=_database_hiccup)
+@task(cache_policy=NO_CACHE, **RETRIES)
 def apply_webhook_events(runtime: Runtime, now: datetime) -> WebhookReport:
     return drain_webhook_events(runtime, now)
 
 
-@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[10, 60], retry_condition_fn=_database_hiccup)
+@task(cache_policy=NO_CACHE, **RETRIES)
 def deliver(runtime: Runtime, now: datetime) -> DeliveryReport:
     return deliver_due(runtime, now)
 

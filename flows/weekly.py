@@ -27,7 +27,7 @@ from coaching.services.status import summary_markdown
 from coaching.services.weekly import DigestRanking, queue_coach_digests, queue_weekly_summaries, week_just_ended
 from coaching.store.athletes import AthleteRepository, CoachRepository
 from coaching.store.outbox import OutboxRepository
-from flows._runtime import build_runtime, database_hiccup, run_now
+from flows._runtime import RETRIES, build_runtime, run_now
 
 MONDAY = 0
 
@@ -60,7 +60,6 @@ def coaches_due_digest(session: Session, now: datetime, local_hour: int, coach_i
     return _due(session, coaches, "coach", "coach_digest", now, local_hour)
 
 
-RETRIES: dict[str, Any] = {"retries": 2, "retry_delay_seconds": [10, 60], "retry_condition_fn": database_hiccup}
 
 
 @task(cache_policy=NO_CACHE, **RETRIES)

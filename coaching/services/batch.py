@@ -19,10 +19,10 @@ from coaching.runtime import Runtime
 from coaching.services.claims import EVALUATION_FAILED
 from coaching.services.evaluation import evaluate_athlete, evaluation_day
 from coaching.services.notify import tell_disconnected
+from coaching.services.strava_sources import PerThreadSources
 from coaching.services.sync import SyncPolicy, SyncResult, sync_athlete
 from coaching.store.athletes import AthleteRepository
 from coaching.strava.budget import RequestBudget
-from coaching.strava.client import StravalibSource
 from coaching.strava.errors import AuthRevoked, MissingScope, RateLimited, StravaError
 
 log = logging.getLogger(__name__)
@@ -95,24 +95,10 @@ class _ThreadBudget(RequestBudget):
         self.shared.check()
 
 
-class _Sources(threading.local):
-    """A StravalibSource (and so a requests session) per thread: sessions are not thread-safe."""
-
-    def get(self, runtime: Runtime) -> StravalibSource:
-        source = getattr(self, "source", None)
-        if source is None:
-            client_id, client_secret = runtime.settings.require_strava_app()
-            source = self.source = StravalibSource(
-                client_id=client_id, client_secret=client_secret, api_url=runtime.settings.strava_api_url,
-                budget=_ThreadBudget(runtime.budget), timeout_s=runtime.settings.strava_request_timeout_s,
-            )
-        return source
-
-
 _Outcome = SyncResult | BaseException | str | None  # str: "quiet" (no sync needed); None: not reached
 
 
-def _sync_one(runtime: Runtime, sources: _Sources, athlete_id: int, now: datetime, policy: SyncPolicy,
+def _sync_one(runtime: Runtime, sources: PerThreadSources, athlete_id: int, now: datetime, policy: SyncPolicy,
               stop: threading.Event) -> _Outcome:
     if stop.is_set():
         return None
@@ -199,7 +185,7 @@ def sync_and_evaluate(
     """Each athlete on a thread: sync (unless quiet), then evaluate. While one thread waits for
     Strava or the database, another evaluates: the night takes about the longer of the two, not
     their sum. A spent budget stops the syncs not yet started (and their evaluations)."""
-    stop, sources = threading.Event(), _Sources()
+    stop, sources = threading.Event(), PerThreadSources(_ThreadBudget)
 
     def one(athlete_id: int, needs_sync: bool) -> tuple[_Outcome, object]:
         outcome = _sync_one(runtime, sources, athlete_id, now, policy, stop) if needs_sync else "quiet"
@@ -222,7 +208,7 @@ def sync_many(
     runtime: Runtime, athlete_ids: Sequence[int], now: datetime, policy: SyncPolicy = SyncPolicy(), threads: int = 1
 ) -> SyncReport:
     """Sync only (no evaluation), `threads` at a time."""
-    stop, sources = threading.Event(), _Sources()
+    stop, sources = threading.Event(), PerThreadSources(_ThreadBudget)
     with ThreadPoolExecutor(max_workers=max(1, threads), thread_name_prefix="strava") as pool:
         outcomes = list(pool.map(lambda i: _sync_one(runtime, sources, i, now, policy, stop), athlete_ids))
     report = SyncReport()

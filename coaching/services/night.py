@@ -20,7 +20,7 @@ from coaching.runtime import Runtime
 from coaching.services.batch import EvaluationReport, SyncReport, sync_and_evaluate
 from coaching.services.claims import DEFAULT_LEASE, Night, claim_batch, ensure_sync_states, release
 from coaching.services.sync import SyncPolicy
-from coaching.services.webhooks import our_subscription_id
+from coaching.services.webhook_receipt import our_subscription_id
 from coaching.store.models import SyncState
 
 log = logging.getLogger(__name__)

@@ -1,8 +1,8 @@
-"""Strava push events (API.md §4): queued on receipt, processed later by re-fetching through the API.
+"""Strava push events (API.md §4), queued on receipt (`webhook_receipt.py`), applied here by
+re-fetching through the API.
 
-Strava waits only 2 s for the callback's answer, so the web endpoint only validates and inserts a
-row. Events are not signed: an event naming another subscription is dropped, and no event is
-trusted for its content. Every activity event, whatever its aspect, becomes "fetch the activity with
+Events are not signed: an event naming another subscription is dropped, and no event is trusted
+for its content. Every activity event, whatever its aspect, becomes "fetch the activity with
 its owner's token": found means store it, not found (deleted, or made private without
 `activity:read_all`) means remove it. A revocation is believed only once Strava refuses the
 athlete's token. Processing the same event twice therefore changes nothing.
@@ -10,8 +10,6 @@ athlete's token. Processing the same event twice therefore changes nothing.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -20,16 +18,17 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, or_, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from coaching.runtime import Runtime
 from coaching.store.athlete_data import erase_athlete
 from coaching.services.notify import tell_disconnected
+from coaching.services.strava_sources import PerThreadSources
 from coaching.services.tokens import NotConnected, fresh_access_token
+from coaching.services.webhook_receipt import our_subscription_id
 from coaching.store.activities import ActivityRepository, GearRepository
 from coaching.store.athletes import AthleteRepository
-from coaching.store.models import Activity, Athlete, PushSubscription, WebhookEvent
+from coaching.store.models import Activity, Athlete, WebhookEvent
 from coaching.store.tokens import TokenRepository
 from coaching.strava.client import StravalibSource
 from coaching.strava.errors import AuthRevoked, BadRequest, MissingScope, NotFound, RateLimited, StravaError
@@ -37,83 +36,10 @@ from coaching.strava.parse import ParseError, parse_activity, parse_gear
 
 log = logging.getLogger(__name__)
 
-OBJECT_TYPES = ("activity", "athlete")
-ASPECT_TYPES = ("create", "update", "delete")
 PROCESSING_LEASE = timedelta(minutes=10)  # a worker that died mid-event gives it back after this
 MAX_ATTEMPTS = 6
 RETRY_FIRST = timedelta(minutes=2)
 KEEP_PROCESSED = timedelta(days=30)
-
-
-class BadEvent(ValueError):
-    """The body is not a Strava event (the message names the field, never echoes the data)."""
-
-
-@dataclass(frozen=True)
-class IncomingEvent:
-    subscription_id: int
-    object_type: str
-    object_id: int
-    aspect_type: str
-    owner_id: int
-    event_time: int
-    updates: dict[str, str]
-
-    @classmethod
-    def parse(cls, body: Any) -> IncomingEvent:
-        if not isinstance(body, dict):
-            raise BadEvent("an event is a JSON object")
-        numbers = {
-            name: _whole(body.get(name), name) for name in ("subscription_id", "object_id", "owner_id", "event_time")
-        }
-        object_type, aspect_type = body.get("object_type"), body.get("aspect_type")
-        if object_type not in OBJECT_TYPES:
-            raise BadEvent("object_type must be activity or athlete")
-        if aspect_type not in ASPECT_TYPES:
-            raise BadEvent("aspect_type must be create, update or delete")
-        updates = body.get("updates") or {}
-        if not isinstance(updates, dict) or len(updates) > 20:
-            raise BadEvent("updates must be a small JSON object")
-        # Strava sends the values as strings ("true"/"false"); keep them so, bounded.
-        clean = {str(k)[:40]: str(v)[:300] for k, v in updates.items()}
-        return cls(updates=clean, object_type=object_type, aspect_type=aspect_type, **numbers)
-
-    @property
-    def dedupe_key(self) -> str:
-        """Strava retries an event it thinks we missed: the same event hashes to the same key."""
-        text = json.dumps(
-            [self.subscription_id, self.object_type, self.object_id, self.aspect_type, self.owner_id,
-             self.event_time, sorted(self.updates.items())]
-        )
-        return hashlib.sha256(text.encode()).hexdigest()
-
-
-def _whole(value: Any, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 2**63:
-        raise BadEvent(f"{name} must be a positive integer")
-    return value
-
-
-def our_subscription_id(session: Session) -> int | None:
-    return session.scalar(select(PushSubscription.id).order_by(PushSubscription.created_at.desc()).limit(1))
-
-
-def queue_event(session: Session, event: IncomingEvent, now: datetime) -> str:
-    """"queued", "duplicate" (a retry of an event we have) or "foreign" (not our subscription)."""
-    if event.subscription_id != our_subscription_id(session):
-        return "foreign"
-    row = WebhookEvent(
-        dedupe_key=event.dedupe_key, subscription_id=event.subscription_id, object_type=event.object_type,
-        object_id=event.object_id, aspect_type=event.aspect_type, owner_id=event.owner_id,
-        updates=event.updates, event_time=event.event_time, received_at=now, status="queued",
-        attempts=0, next_attempt_at=now,
-    )
-    try:
-        with session.begin_nested():
-            session.add(row)
-    except IntegrityError:
-        return "duplicate"
-    return "queued"
 
 
 @dataclass
@@ -140,21 +66,6 @@ def _due_events(now: datetime):  # noqa: ANN202
         (WebhookEvent.status == "queued") & (WebhookEvent.next_attempt_at <= now),
         (WebhookEvent.status == "processing") & (WebhookEvent.next_attempt_at <= now - PROCESSING_LEASE),
     )
-
-
-class _ThreadSources(threading.local):
-    """A StravalibSource (and so a requests session) per thread: sessions are not thread-safe.
-    They share the runtime's budget, which is."""
-
-    def get(self, runtime: Runtime) -> StravalibSource:
-        source = getattr(self, "source", None)
-        if source is None:
-            client_id, client_secret = runtime.settings.require_strava_app()
-            source = self.source = StravalibSource(
-                client_id=client_id, client_secret=client_secret, api_url=runtime.settings.strava_api_url,
-                budget=runtime.budget, timeout_s=runtime.settings.strava_request_timeout_s,
-            )
-        return source
 
 
 _BUDGET_SPENT = "budget spent"
@@ -222,7 +133,7 @@ def process_webhook_events(runtime: Runtime, now: datetime, limit: int = 500, th
         by_owner: dict[int, list[int]] = {}
         for row in due:
             by_owner.setdefault(row.owner_id, []).append(row.id)
-        sources = _ThreadSources()
+        sources = PerThreadSources()
         with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="webhooks") as pool:
             results = list(pool.map(lambda ids: one_athlete(lambda: sources.get(runtime), ids), by_owner.values()))
     for outcome in (outcome for outcomes in results for outcome in outcomes):

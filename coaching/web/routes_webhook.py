@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from coaching.services.subscriptions import validation_challenge, verify_token_for
-from coaching.services.webhooks import BadEvent, IncomingEvent, queue_event
+from coaching.services.webhook_receipt import BadEvent, IncomingEvent, queue_event
 from coaching.web.context import WebContext, web
 
 log = logging.getLogger(__name__)

@@ -14,7 +14,7 @@ from coaching.runtime import Runtime
 from coaching.settings import Settings
 from coaching.sinks.push_sink import PushSink
 from coaching.sinks.smtp_sink import SmtpSink
-from coaching.services.webhooks import IncomingEvent, queue_event
+from coaching.services.webhook_receipt import IncomingEvent, queue_event
 from coaching.store.athletes import AthleteRepository, CoachRepository
 from coaching.store.db import upgrade
 from coaching.store.models import Activity, OutboxMessage, PushSubscription, WebhookEvent

@@ -9,7 +9,8 @@ from datetime import datetime, timezone
 import pytest
 
 from coaching.fake_strava import FakeStrava
-from coaching.services.webhooks import IncomingEvent, drain_webhook_events, queue_event
+from coaching.services.webhook_receipt import IncomingEvent, queue_event
+from coaching.services.webhooks import drain_webhook_events
 from coaching.store.models import Activity, Athlete, PushSubscription, WebhookEvent
 from scale_helpers import preloaded_runtime, roomy_fake
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import itertools
+import os
 import sys
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from coaching.crypto import generate_key
@@ -63,3 +64,14 @@ def preloaded_runtime(engine: Engine, fake: FakeStrava) -> tuple[Runtime, list[i
     benchmark does)."""
     runtime = runtime_on(engine, fake.base_url)
     return runtime, preload(runtime, fake, fake.athlete_ids, datetime.now(timezone.utc) - timedelta(hours=1))
+
+
+def url_of(engine: Engine) -> str:
+    """A URL another process (a flow, the CLI) can open on the fixture's database (on PostgreSQL:
+    its own schema)."""
+    if engine.dialect.name == "sqlite":
+        return engine.url.render_as_string(hide_password=False)
+    with engine.connect() as connection:
+        schema = connection.execute(text("select current_schema()")).scalar_one()
+    base = os.environ["COACH_TEST_DATABASE_URL"]
+    return f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{schema}"

@@ -5,19 +5,17 @@ steps retry a database hiccup (and nothing else)."""
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from datetime import datetime, timezone
 
 import pytest
-from sqlalchemy import Engine, text
 from sqlalchemy.exc import OperationalError
 
 from coaching.fake_strava import FakeStrava
 from coaching.services.status import pipeline_status
 from coaching.sinks.smtp_sink import SmtpSink
-from scale_helpers import CLIENT_ID, CLIENT_SECRET, preloaded_runtime, roomy_fake
+from scale_helpers import CLIENT_ID, CLIENT_SECRET, preloaded_runtime, roomy_fake, url_of
 
 pytestmark = pytest.mark.prefect
 
@@ -36,22 +34,13 @@ def fake() -> Iterator[FakeStrava]:
         yield fake
 
 
-def _url_of(engine: Engine) -> str:
-    if engine.dialect.name == "sqlite":
-        return engine.url.render_as_string(hide_password=False)
-    with engine.connect() as connection:
-        schema = connection.execute(text("select current_schema()")).scalar_one()
-    base = os.environ["COACH_TEST_DATABASE_URL"]
-    return f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{schema}"
-
-
 @pytest.fixture
 def pipeline(engine, fake, tmp_path, monkeypatch):
     """Ten connected, back-filled athletes, the flows' settings in the environment, an SMTP sink."""
     runtime, ids = preloaded_runtime(engine, fake)
     with SmtpSink(tmp_path) as smtp:
         for key, value in {
-            "COACH_DATABASE_URL": _url_of(engine), "COACH_STRAVA_API_URL": fake.base_url,
+            "COACH_DATABASE_URL": url_of(engine), "COACH_STRAVA_API_URL": fake.base_url,
             "COACH_STRAVA_CLIENT_ID": str(CLIENT_ID), "COACH_STRAVA_CLIENT_SECRET": CLIENT_SECRET,
             "COACH_TOKEN_KEY": runtime.settings.token_key.get_secret_value(),  # type: ignore[union-attr]
             "COACH_LINK_SECRET": "scale-link-secret", "COACH_SMTP_HOST": "127.0.0.1",

@@ -11,12 +11,12 @@ from collections.abc import Iterator
 from datetime import datetime, timezone
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
 from coaching.fake_strava import FakeStrava
 from coaching.services.claims import Night
 from coaching.services.night import NightOptions, run_worker
-from scale_helpers import CLIENT_ID, CLIENT_SECRET, preloaded_runtime, roomy_fake
+from scale_helpers import CLIENT_ID, CLIENT_SECRET, preloaded_runtime, roomy_fake, url_of
 
 
 @pytest.fixture
@@ -25,19 +25,9 @@ def fake() -> Iterator[FakeStrava]:
         yield fake
 
 
-def _url_of(engine: Engine) -> str:
-    """A URL the CLI can open on the fixture's database (on PostgreSQL: its own schema)."""
-    if engine.dialect.name == "sqlite":
-        return engine.url.render_as_string(hide_password=False)
-    with engine.connect() as connection:
-        schema = connection.execute(text("select current_schema()")).scalar_one()
-    base = os.environ["COACH_TEST_DATABASE_URL"]
-    return f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{schema}"
-
-
 def _coach_status(engine: Engine, *args: str) -> str:
     env = {k: v for k, v in os.environ.items() if not k.startswith("COACH_")}
-    env.update(COACH_DATABASE_URL=_url_of(engine), COACH_STRAVA_CLIENT_ID=str(CLIENT_ID))
+    env.update(COACH_DATABASE_URL=url_of(engine), COACH_STRAVA_CLIENT_ID=str(CLIENT_ID))
     done = subprocess.run([sys.executable, "-m", "coaching.cli", "status", *args], capture_output=True, text=True,
                           env=env, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]

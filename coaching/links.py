@@ -37,3 +37,8 @@ def verify(secret: str, purpose: str, token: str, now_s: float | None = None) ->
     if (now_s if now_s is not None else time.time()) > expires_at_s:
         raise BadLink("this link has expired")
     return subject
+
+
+def expires_at_s(token: str) -> int:
+    """The expiry a token carries; call it after `verify`, which has checked the token's shape."""
+    return int(token.rsplit(".", 2)[1])

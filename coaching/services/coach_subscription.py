@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from coaching import links
 from coaching.services.notify import LINK_LIFETIME
-from coaching.store.models import Coach
+from coaching.store.models import MAX_ROW_ID, Coach
 
 PURPOSE = "coach-preferences"
 _SUBJECT_PREFIX = "coach-"
@@ -40,13 +40,13 @@ def coach_for_link(session: Session, secret: str, token: str | None, now: dateti
     subject = links.verify(secret, PURPOSE, token, now.timestamp())
     try:
         coach_id = int(subject.removeprefix(_SUBJECT_PREFIX)) if subject.startswith(_SUBJECT_PREFIX) else None
-        expires_at_s = int(token.rsplit(".", 2)[1])
     except ValueError:
         coach_id = None
-    if coach_id is not None and not 0 < coach_id < 2**31:  # no row's key: a database error otherwise
+    if coach_id is not None and not 0 < coach_id <= MAX_ROW_ID:  # no row's key: a database error otherwise
         coach_id = None
     coach = session.get(Coach, coach_id) if coach_id is not None else None
-    if coach is None or expires_at_s - LINK_LIFETIME.total_seconds() + CLOCK_SKEW_S < coach.created_at.timestamp():
+    signed_at_s = links.expires_at_s(token) - LINK_LIFETIME.total_seconds()
+    if coach is None or signed_at_s + CLOCK_SKEW_S < coach.created_at.timestamp():
         raise links.BadLink("this link is not valid")
     return LinkedCoach(coach.id, coach.name, coach.unsubscribed_at is None)
 

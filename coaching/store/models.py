@@ -49,6 +49,11 @@ class UtcDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
 
 
+# Our tables' integer keys are 32-bit on PostgreSQL: a larger number names no row, and handed to a
+# query it is a database error, not "not found". Links and forms check ids against it first.
+MAX_ROW_ID = 2**31 - 1
+
+
 class Base(DeclarativeBase):
     pass
 

@@ -14,6 +14,8 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from coaching.store.models import MAX_ROW_ID
+
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
 MAX_FORM_BYTES = 16_384
@@ -63,7 +65,6 @@ async def read_form(request: Request) -> dict[str, list[str]]:
     return form
 
 
-MAX_ROW_ID = 2**31 - 1  # our tables' integer keys: a larger number is nobody's, not a database error
 
 
 def row_id(text: str) -> int | None:

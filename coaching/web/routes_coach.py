@@ -16,10 +16,10 @@ from starlette.concurrency import run_in_threadpool
 from coaching.domain.thresholds import ThresholdError
 from coaching.services.coach_actions import acknowledge, change_threshold
 from coaching.services.coaching_page import athlete_page, consent_stands, roster
-from coaching.store.models import Athlete, Coach
+from coaching.store.models import MAX_ROW_ID, Athlete, Coach
 from coaching.web.coach_auth import CoachSession, cookies, signed_in_coach
 from coaching.web.context import WebContext, web
-from coaching.web.pages import MAX_ROW_ID, FormTooLarge, first, read_form, row_id
+from coaching.web.pages import FormTooLarge, first, read_form, row_id
 
 router = APIRouter()
 AthleteId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]  # a larger id is a 404 like any unknown one, not a database error

@@ -20,7 +20,7 @@ from fastapi import Request, Response
 from starlette.types import ASGIApp
 
 from coaching import links
-from coaching.web.pages import MAX_ROW_ID
+from coaching.store.models import MAX_ROW_ID
 
 SESSION_COOKIE = "coach_session"
 STATE_COOKIE = "coach_oauth_state"
@@ -130,7 +130,7 @@ class Signer:
             athlete_id = int(links.verify(self._secret, purpose, token))
             if not 0 < athlete_id <= MAX_ROW_ID:  # no athlete's key: a database error otherwise
                 return None
-            return SignedLink(athlete_id, int(token.rsplit(".", 2)[1]))
+            return SignedLink(athlete_id, links.expires_at_s(token))
         except (links.BadLink, ValueError, IndexError):
             return None
 

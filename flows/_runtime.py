@@ -1,4 +1,5 @@
-"""Building the runtime inside a flow run: configuration is read here, at the composition root."""
+"""Building the runtime inside a flow run (configuration is read here, at the composition root),
+and what every flow's steps share: the retry policy and the delivery step."""
 
 from __future__ import annotations
 
@@ -8,9 +9,12 @@ import uuid
 from datetime import datetime, timezone
 from typing import Any
 
+from prefect import task
+from prefect.cache_policies import NO_CACHE
 from sqlalchemy.exc import OperationalError
 
 from coaching.runtime import Runtime
+from coaching.services.notify import DeliveryReport, deliver_due
 from coaching.settings import Settings
 from coaching.store.db import check_schema
 
@@ -51,3 +55,9 @@ def database_hiccup(task: Any, task_run: Any, state: Any) -> bool:
 
 # Every step of every flow: twice more, only when the database connection failed.
 RETRIES: dict[str, Any] = {"retries": 2, "retry_delay_seconds": [10, 60], "retry_condition_fn": database_hiccup}
+
+
+@task(cache_policy=NO_CACHE, **RETRIES)
+def deliver(runtime: Runtime, now: datetime) -> DeliveryReport:
+    """Send what the outbox holds that is due: the last step of every flow."""
+    return deliver_due(runtime, now)

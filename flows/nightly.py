@@ -20,11 +20,11 @@ from prefect.cache_policies import NO_CACHE
 from coaching.runtime import Runtime
 from coaching.services.night import NightOptions, NightReport, take_batch
 from coaching.services.claims import Night, connected_zones, ensure_sync_states
-from coaching.services.notify import DeliveryReport, deliver_due
+from coaching.services.notify import DeliveryReport
 from coaching.services.status import budget_line, stored_budget, summary_markdown
 from coaching.services.webhooks import WebhookReport, drain_webhook_events
 from coaching.store.outbox import OutboxRepository
-from flows._runtime import RETRIES, build_runtime, run_now, worker_id
+from flows._runtime import RETRIES, build_runtime, deliver, run_now, worker_id
 
 WORKER_DEPLOYMENT = "nightly-worker/nightly-worker"
 
@@ -38,11 +38,6 @@ def night_batch(runtime: Runtime, worker: str, night: Night, now: datetime, opti
 @task(cache_policy=NO_CACHE, **RETRIES)
 def apply_webhook_events(runtime: Runtime, now: datetime) -> WebhookReport:
     return drain_webhook_events(runtime, now)
-
-
-@task(cache_policy=NO_CACHE, **RETRIES)
-def deliver(runtime: Runtime, now: datetime) -> DeliveryReport:
-    return deliver_due(runtime, now)
 
 
 def plan_night(runtime: Runtime, now: datetime, local_hour: int | None,

@@ -22,12 +22,12 @@ from sqlalchemy.orm import Session
 
 from coaching.runtime import Runtime
 from coaching.services.claims import zone_of
-from coaching.services.notify import DeliveryReport, deliver_due, iso_week
+from coaching.services.notify import iso_week
 from coaching.services.status import summary_markdown
 from coaching.services.weekly import DigestRanking, queue_coach_digests, queue_weekly_summaries, week_just_ended
 from coaching.store.athletes import AthleteRepository, CoachRepository
 from coaching.store.outbox import OutboxRepository
-from flows._runtime import RETRIES, build_runtime, run_now
+from flows._runtime import RETRIES, build_runtime, deliver, run_now
 
 MONDAY = 0
 
@@ -60,8 +60,6 @@ def coaches_due_digest(session: Session, now: datetime, local_hour: int, coach_i
     return _due(session, coaches, "coach", "coach_digest", now, local_hour)
 
 
-
-
 @task(cache_policy=NO_CACHE, **RETRIES)
 def queue_summaries(runtime: Runtime, now: datetime, local_hour: int | None) -> int:
     if local_hour is None:
@@ -78,11 +76,6 @@ def queue_digests(runtime: Runtime, now: datetime, coach_ids: list[int] | None,
         with runtime.sessions.begin() as session:
             coach_ids = coaches_due_digest(session, now, local_hour, coach_ids)
     return queue_coach_digests(runtime, now, coach_ids) if coach_ids != [] else []
-
-
-@task(cache_policy=NO_CACHE, **RETRIES)
-def deliver(runtime: Runtime, now: datetime) -> DeliveryReport:
-    return deliver_due(runtime, now)
 
 
 @flow(name="weekly-summaries")

@@ -22,6 +22,7 @@ from coaching.store.models import PushSubscription, WebhookEvent
 OBJECT_TYPES = ("activity", "athlete")
 ASPECT_TYPES = ("create", "update", "delete")
 
+
 class BadEvent(ValueError):
     """The body is not a Strava event (the message names the field, never echoes the data)."""
 

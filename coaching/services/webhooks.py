@@ -21,12 +21,12 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from coaching.runtime import Runtime
-from coaching.store.athlete_data import erase_athlete
 from coaching.services.notify import tell_disconnected
 from coaching.services.strava_sources import PerThreadSources
 from coaching.services.tokens import NotConnected, fresh_access_token
 from coaching.services.webhook_receipt import our_subscription_id
 from coaching.store.activities import ActivityRepository, GearRepository
+from coaching.store.athlete_data import erase_athlete
 from coaching.store.athletes import AthleteRepository
 from coaching.store.models import Activity, Athlete, WebhookEvent
 from coaching.store.tokens import TokenRepository
@@ -51,6 +51,12 @@ class WebhookReport:
     erased_athletes: int = 0
     budget_exhausted: bool = False
     athlete_ids: list[int] = field(default_factory=list)  # whose activities changed: sync them first
+
+    def merge(self, other: WebhookReport) -> None:
+        for name in ("processed", "ignored", "failed", "deferred", "erased_athletes"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.athlete_ids.extend(i for i in other.athlete_ids if i not in self.athlete_ids)
+        self.budget_exhausted = other.budget_exhausted
 
 
 @dataclass(frozen=True)
@@ -170,10 +176,7 @@ def drain_webhook_events(runtime: Runtime, now: datetime, chunk: int = 500, thre
     total = WebhookReport()
     while True:
         part = process_webhook_events(runtime, now, chunk, threads)
-        for name in ("processed", "ignored", "failed", "deferred", "erased_athletes"):
-            setattr(total, name, getattr(total, name) + getattr(part, name))
-        total.athlete_ids.extend(i for i in part.athlete_ids if i not in total.athlete_ids)
-        total.budget_exhausted = part.budget_exhausted
+        total.merge(part)
         handled = part.processed + part.ignored + part.failed + part.deferred
         if part.budget_exhausted or handled < chunk:
             return total

@@ -16,7 +16,7 @@ from coaching.services.night import NightOptions, run_worker
 from coaching.services.claims import Night
 from coaching.store.models import PushSubscription, SyncState
 from coaching.store.tokens import TokenRepository
-from scale_helpers import CLIENT_SECRET, preloaded_runtime, roomy_fake, runtime_on
+from scale_helpers import CLIENT_SECRET, roomy_fake, runtime_on
 from tests.strava.conftest import connect
 
 LIST_ROUTE = "GET /api/v3/athlete/activities"
@@ -27,14 +27,6 @@ OPTIONS = NightOptions(batch_size=4, strava_threads=4)
 def fake() -> Iterator[FakeStrava]:
     with roomy_fake(count=10, seed=11, days=21) as fake:
         yield fake
-
-
-@pytest.fixture
-def connected(engine, fake) -> Iterator[tuple[Runtime, list[int]]]:
-    """Ten connected athletes, back-filled an hour ago (stored directly, as the benchmark does)."""
-    runtime, ids = preloaded_runtime(engine, fake)
-    yield runtime, ids
-    runtime.close()
 
 
 def test_athletes_connected_through_oauth_and_back_filled_get_the_same_quiet_night(engine, fake):

@@ -14,7 +14,7 @@ from coaching.services.claims import Night, due_count
 from coaching.services.night import NightOptions, run_worker
 from coaching.store.models import Athlete, EvaluationRecord, OutboxMessage, SyncState
 from coaching.store.tokens import TokenRepository
-from scale_helpers import preloaded_runtime, roomy_fake
+from scale_helpers import roomy_fake
 
 OPTIONS = NightOptions(batch_size=2, strava_threads=2)
 
@@ -23,13 +23,6 @@ OPTIONS = NightOptions(batch_size=2, strava_threads=2)
 def fake() -> Iterator[FakeStrava]:
     with roomy_fake(count=4, seed=17, days=14) as fake:
         yield fake
-
-
-@pytest.fixture
-def connected(engine, fake) -> Iterator[tuple[Runtime, list[int]]]:
-    runtime, ids = preloaded_runtime(engine, fake)
-    yield runtime, ids
-    runtime.close()
 
 
 def _reconnect_messages(runtime: Runtime) -> list[tuple[int, str]]:

@@ -11,13 +11,14 @@ import json
 import os
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 from urllib.parse import parse_qs, urlparse
 
 import requests
 
+from coaching.clock import Clock, wall_clock
 from coaching.crypto import generate_key
 from coaching.runtime import Runtime
 
@@ -92,33 +93,39 @@ def connect_through_oauth(runtime: Runtime, strava_athlete_id: int, email: str) 
     with runtime.sessions.begin() as session:
         connected = connect_athlete(
             session, runtime.strava, runtime.box,
-            code=query["code"][0], granted_scope=query.get("scope", [""])[0], email=email,
+            code=query["code"][0], granted_scope=query.get("scope", [""])[0], email=email, now=runtime.clock(),
         )
     return connected.athlete_id
 
 
 def run_demo(out: Path, *, athletes: int = len(DEMO_PERSONAS), end_date: date | None = None,
-             echo: Callable[[str], None] = print) -> DemoResult:
+             now: datetime | None = None, echo: Callable[[str], None] = print) -> DemoResult:
+    """`end_date`: the last day of the fake's history (default: each runner's own yesterday).
+    `now`: the instant the demo runs at (default: the wall clock); the fake Strava, the flows and
+    the database all take it, so a demo at a given instant always tells the same story."""
     out = out.resolve()
     out.mkdir(parents=True, exist_ok=True)
     keys = _secrets(out)
-    end_date = end_date or (datetime.now(timezone.utc).date() - timedelta(days=1))
     personas = (DEMO_PERSONAS * (athletes // len(DEMO_PERSONAS) + 1))[:athletes]
 
     from coaching.fake_strava import FakeStrava, FakeStravaConfig
     from coaching.sinks.push_sink import PushSink
     from coaching.sinks.smtp_sink import SmtpSink
 
-    fake = FakeStrava(FakeStravaConfig(client_id=DEMO_CLIENT_ID, client_secret=DEMO_CLIENT_SECRET))
+    from coaching.fake_strava.testing import OffsetClock
+
+    clock = OffsetClock(now) if now is not None else None
+    fake = FakeStrava(FakeStravaConfig(client_id=DEMO_CLIENT_ID, client_secret=DEMO_CLIENT_SECRET),
+                      **({"now": clock} if clock else {}))
     strava_ids = fake.seed(count=athletes, end_date=end_date, personas=personas, seed=DEMO_SEED)
     with fake, SmtpSink(out) as smtp, PushSink(out) as push:
         _configure_environment(out, fake.base_url, smtp.port, keys)
-        return _run(out, fake, strava_ids, personas, push.apprise_url, echo)
+        return _run(out, fake, strava_ids, personas, push.apprise_url, echo, clock.now if clock else wall_clock)
 
 
 def _run(
     out: Path, fake: FakeStrava, strava_ids: list[int], personas: list[str], push_url: str,
-    echo: Callable[[str], None],
+    echo: Callable[[str], None], clock: Clock,
 ) -> DemoResult:
     from coaching.settings import Settings
     from coaching.store.activities import ActivityRepository
@@ -126,7 +133,7 @@ def _run(
     from coaching.store.db import upgrade
     from coaching.store.models import FindingRecord
 
-    runtime = Runtime(Settings())
+    runtime = Runtime(Settings(), clock=clock)
     upgrade(runtime.engine)
     echo(f"fake Strava at {fake.base_url}; mail and push sinks writing under {out}")
     athlete_ids = []
@@ -141,21 +148,22 @@ def _run(
         first.push_url_encrypted = runtime.box.encrypt(push_url)
         first.send_push = True
         coaches = CoachRepository(session)
-        coach = coaches.upsert(name="Carla Coach", email="carla.coach@example.org", timezone="Europe/Berlin")
+        coach = coaches.upsert(name="Carla Coach", email="carla.coach@example.org", timezone="Europe/Berlin",
+                                now=runtime.clock())
         # The coach sees two runners who agreed: one who is fine and one who is not.
         for athlete_id in athlete_ids[:2]:
-            coaches.grant_consent(coach.id, athlete_id)
+            coaches.grant_consent(coach.id, athlete_id, runtime.clock())
     echo(f"connected {len(athlete_ids)} runners through Strava OAuth; coach {coach.name} follows 2 of them")
 
     from flows.nightly import nightly
     from flows.weekly import coach_digests, weekly_summaries
 
-    night = nightly()
+    night = nightly(now_iso=clock().isoformat())
     echo(f"nightly: {night['new_activities']} new activities, {night['alerts_queued']} alerts queued, "
          f"{night['messages_sent']} sent, {night['strava_requests']} Strava requests")
-    weekly = weekly_summaries()
+    weekly = weekly_summaries(now_iso=clock().isoformat())
     echo(f"weekly summaries: {weekly['summaries_queued']} queued, {weekly['messages_sent']} sent")
-    digest = coach_digests()
+    digest = coach_digests(now_iso=clock().isoformat())
     echo(f"coach digest: {digest['digests_queued']} queued, {digest['messages_sent']} sent")
 
     with runtime.sessions.begin() as session:

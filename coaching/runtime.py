@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from coaching.clock import Clock, wall_clock
 from coaching.crypto import SecretBox
 from coaching.messages.notifier import AppriseNotifier, Notifier, SmtpSettings
 from coaching.services.budget import SharedRequestBudget
@@ -20,6 +21,9 @@ from coaching.strava.client import StravalibSource
 @dataclass
 class Runtime:
     settings: Settings
+    # What the adapters read "now" from (the shared Strava budget's windows, leases): the wall
+    # clock in production, an instant of their own in tests.
+    clock: Clock = field(default=wall_clock)
 
     @cached_property
     def engine(self) -> Engine:
@@ -39,7 +43,8 @@ class Runtime:
         Without a Strava app configured nothing can spend it: a local one reports "unknown"."""
         if self.settings.strava_client_id is None:
             return RequestBudget(margin=self.settings.strava_budget_margin)
-        return SharedRequestBudget(self.sessions, self.settings.strava_client_id, margin=self.settings.strava_budget_margin)
+        return SharedRequestBudget(self.sessions, self.settings.strava_client_id,
+                                   margin=self.settings.strava_budget_margin, now=self.clock)
 
     @cached_property
     def strava(self) -> StravalibSource:

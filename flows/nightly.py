@@ -10,7 +10,7 @@ machines (the leases keep any athlete from being taken twice).
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 
 from prefect import flow, get_run_logger, task
@@ -80,7 +80,7 @@ def _finish(runtime: Runtime, title: str, key: str, report: NightReport, deliver
     with runtime.sessions.begin() as session:
         waiting = OutboxRepository(session).counts_by_status().get("queued", 0)
         # What every worker together has left, as `coach status` shows it.
-        budget = stored_budget(session, client_id, datetime.now(timezone.utc)) if client_id is not None else None
+        budget = stored_budget(session, client_id, runtime.clock()) if client_id is not None else None
     summary.update(messages_sent=delivery.sent, messages_failed=delivery.failed,
                    messages_cancelled=delivery.cancelled, messages_waiting=waiting,
                    strava_budget=budget_line(budget, runtime.settings.strava_budget_margin), **extra)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from datetime import datetime, timezone
 from typing import Callable, TypeVar
 
 import typer
@@ -26,6 +27,16 @@ app.add_typer(db_app, name="db")
 def fail(message: str, code: int = 2) -> None:
     typer.echo(f"coach: error: {message}", err=True)
     raise typer.Exit(code)
+
+
+def parse_instant(text: str) -> datetime:
+    """An ISO-8601 instant from the command line (UTC unless it names its offset)."""
+    try:
+        instant = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        fail(f"{text!r} is not an ISO-8601 instant (for example 2026-03-18T06:00:00Z)")
+        raise
+    return instant.replace(tzinfo=timezone.utc) if instant.tzinfo is None else instant.astimezone(timezone.utc)
 
 
 def guarded(fn: Callable[[], T]) -> T:

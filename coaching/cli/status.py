@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
-from datetime import datetime, timezone
 
 import typer
 
-from coaching.cli import app, fail, guarded
+from coaching.cli import app, fail, guarded, parse_instant
 
 
 @app.command()
@@ -18,6 +17,8 @@ def status(
         False, "--probe-strava", help="Spend one Strava read to show the application's remaining budget."
     ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of text."),
+    as_of: str = typer.Option("", "--as-of", metavar="ISO-8601",
+                              help="Report as of this instant (\"synced in the last day\" counts back from it); default: now."),
 ) -> None:
     """Last successful sync per athlete, queued messages, open findings, the Strava budget
     (as the workers last counted it; --probe-strava asks Strava)."""
@@ -26,11 +27,13 @@ def status(
     from coaching.settings import Settings
     from coaching.store.db import check_schema
 
+    at = parse_instant(as_of) if as_of else None
+
     def run() -> str:
         runtime = Runtime(Settings())
         try:
             check_schema(runtime.engine)
-            now = datetime.now(timezone.utc)
+            now = at or runtime.clock()
             budget = None
             if probe_strava:
                 from coaching.strava.errors import StravaError

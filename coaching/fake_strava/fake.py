@@ -9,9 +9,10 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import replace
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta
 from typing import Callable, Sequence
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from coaching.fake_strava import documents
 from coaching.fake_strava.api import Api
@@ -105,9 +106,13 @@ class FakeStrava:
         seed: int = 42,
         days: int = DEFAULT_DAYS,
     ) -> list[int]:
-        """Generate `count` athletes with `days` of history ending on `end_date` (default: the
-        fake clock's UTC date); personas repeat in turn. Returns the new athlete ids."""
-        end = end_date or datetime.fromtimestamp(self.now(), tz=timezone.utc).date()
+        """Generate `count` athletes with `days` of history ending on `end_date` in each athlete's
+        own calendar (default: each athlete's own yesterday by the fake's clock, wherever they
+        live); personas repeat in turn. Returns the new athlete ids. Like Strava, the history holds
+        nothing that starts after the fake's "now": at 02:30 UTC a runner in Vancouver has not run
+        yesterday evening's run yet."""
+        now_s = self.now()
+        end: date | Callable[[str], date] = end_date or (lambda zone: local_yesterday(now_s, zone))
         with self._lock:
             ids = []
             for persona in personas_for(count, personas):
@@ -116,7 +121,7 @@ class FakeStrava:
                     days=days, taken_ids=self._store.athletes, new_gear_id=self._store.new_gear_id,
                 )
                 self._store.add_athlete(seeded.athlete, seeded.gear, seed)
-                self._store.add_activities(seeded.activities)
+                self._store.add_activities(a for a in seeded.activities if a.start_epoch_s <= now_s)
                 self._athlete_order.append(seeded.athlete.id)
                 ids.append(seeded.athlete.id)
             return ids
@@ -150,6 +155,11 @@ class FakeStrava:
     def athlete(self, athlete_id: int) -> AthleteRecord:
         with self._lock:
             return replace(self._store.athletes[athlete_id])
+
+    def local_now(self, athlete_id: int) -> datetime:
+        """The fake's "now" on the athlete's own clock, naive, as Strava's `start_date_local`."""
+        zone = ZoneInfo(self.athlete(athlete_id).timezone)
+        return datetime.fromtimestamp(self.now(), tz=zone).replace(tzinfo=None)
 
     def activities(self, athlete_id: int) -> list[ActivityRecord]:
         """The athlete's activities, oldest first (copies, including private ones)."""
@@ -280,3 +290,8 @@ class FakeStrava:
             if not delivery.done.wait(max(0.0, deadline - time.monotonic())):
                 return False
         return True
+
+
+def local_yesterday(now_s: float, zone: str) -> date:
+    """The day before `now_s` on the clocks of `zone`: the last whole day an athlete there has run."""
+    return datetime.fromtimestamp(now_s, tz=ZoneInfo(zone)).date() - timedelta(days=1)

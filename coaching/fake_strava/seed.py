@@ -51,16 +51,19 @@ def generate_athlete(
     seed: int,
     index: int,
     persona: str,
-    end_date: date,
+    end_date: date | Callable[[str], date],
     days: int,
     taken_ids: Iterable[int],
     new_gear_id: Callable[[str], str],
 ) -> SeededAthlete:
+    """`end_date` is the last day of the history in the athlete's own calendar, or a function
+    of the athlete's time zone that gives it (their own "yesterday")."""
     if days < 1:
         raise ValueError("days must be at least 1")
     rng = random.Random(f"fake-strava:{seed}:{index}")
     traits = make_traits(persona, rng)
     athlete = _make_athlete(rng, persona, traits, end_date, set(taken_ids))
+    end_date = athlete.plan_end
     first = end_date - timedelta(days=days - 1)
     sessions = plan_days(traits, first, end_date, end_date, rng)
     sessions = apply_story(persona, sessions, end_date, traits, rng)
@@ -124,9 +127,11 @@ def pool_for(
 
 
 def _make_athlete(
-    rng: random.Random, persona: str, traits: Traits, end_date: date, taken: set[int]
+    rng: random.Random, persona: str, traits: Traits, end_date: date | Callable[[str], date], taken: set[int]
 ) -> AthleteRecord:
     home = rng.choice(HOME_TOWNS)
+    if callable(end_date):
+        end_date = end_date(home.timezone)
     sex = rng.choice(("F", "M"))
     athlete_id = rng.randint(10_000_000, 99_999_999)
     while athlete_id in taken:

@@ -44,14 +44,18 @@ def follow_authorize(url: str, timeout_s: float = 10.0) -> dict[str, str]:
 
 
 class OffsetClock:
-    """Real time plus an offset that tests move forward: one clock for the fake (token expiry,
-    rate windows) and for our code (refresh margin), without freezing time."""
+    """A clock that starts at `start` and then runs at the real pace (so leases, timeouts and rate
+    windows behave as in production), plus an offset that tests move forward: one clock for the
+    fake (token expiry, rate windows) and for our code (refresh margin), without freezing time and
+    without reading the wall clock's date or hour."""
 
-    def __init__(self) -> None:
+    def __init__(self, start: datetime) -> None:
+        self._start_s = start.timestamp()
+        self._started = time.monotonic()
         self.offset_s = 0.0
 
     def __call__(self) -> float:
-        return time.time() + self.offset_s
+        return self._start_s + (time.monotonic() - self._started) + self.offset_s
 
     def now(self) -> datetime:
         return datetime.fromtimestamp(self(), tz=timezone.utc)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
@@ -37,7 +38,7 @@ def check_granted_scope(granted: str) -> None:
 
 def connect_athlete(
     session: Session, source: StravalibSource, box: SecretBox, *, code: str, granted_scope: str,
-    email: str | None = None, timezone: str | None = None,
+    email: str | None = None, timezone: str | None = None, now: datetime | None = None,
 ) -> Connected:
     """Exchange the code and store the athlete and tokens in the caller's transaction."""
     check_granted_scope(granted_scope)
@@ -54,6 +55,7 @@ def connect_athlete(
         last_name=str(raw.get("lastname") or ""),
         timezone=timezone,
         units="imperial" if raw.get("measurement_preference") == "feet" else None,
+        now=now,
     )
     if email:
         athlete.email = email

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Callable, Sequence
 
 from sqlalchemy import select
@@ -87,15 +87,13 @@ def needing_list_call(runtime: Runtime, athlete_ids: Sequence[int], now: datetim
     ]
 
 
-def wall_clock() -> datetime:
-    return datetime.now(timezone.utc)
-
-
 def take_batch(
     runtime: Runtime, worker_id: str, night: Night, now: datetime, options: NightOptions = NightOptions(),
-    clock: Callable[[], datetime] = wall_clock,
+    clock: Callable[[], datetime] | None = None,
 ) -> NightReport | None:
-    """Lease, sync and evaluate, release one batch; None when the night owes nobody else."""
+    """Lease, sync and evaluate, release one batch; None when the night owes nobody else.
+    `clock` runs the leases (default: the runtime's)."""
+    clock = clock or runtime.clock
     started = time.monotonic()
     with runtime.sessions.begin() as session:
         ids = claim_batch(session, worker_id, clock(), options.batch_size, options.lease, night)
@@ -123,7 +121,7 @@ def take_batch(
 
 def run_worker(
     runtime: Runtime, worker_id: str, night: Night, now: datetime, options: NightOptions = NightOptions(),
-    clock: Callable[[], datetime] = wall_clock,
+    clock: Callable[[], datetime] | None = None,
 ) -> NightReport:
     """Take batches until the night owes nobody (or the budget is spent). What the nightly flow
     does batch by batch as Prefect tasks, and what the benchmark runs in each worker process."""

@@ -24,12 +24,15 @@ class AthleteRepository:
         return self.session.scalar(select(Athlete).where(Athlete.strava_id == strava_id))
 
     def upsert_from_strava(
-        self, strava_id: int, *, first_name: str, last_name: str, timezone: str | None, units: str | None
+        self, strava_id: int, *, first_name: str, last_name: str, timezone: str | None, units: str | None,
+        now: datetime | None = None,
     ) -> Athlete:
-        """Reconnecting the same Strava athlete updates the row, never duplicates it."""
+        """Reconnecting the same Strava athlete updates the row, never duplicates it. `now` is
+        when a new row was created (signed links older than that are refused): the caller's
+        clock, else the wall clock."""
         athlete = self.by_strava_id(strava_id)
         if athlete is None:
-            athlete = Athlete(strava_id=strava_id, threshold_overrides={})
+            athlete = Athlete(strava_id=strava_id, threshold_overrides={}, created_at=now or utcnow())
             self.session.add(athlete)
         athlete.first_name = first_name[:100]
         athlete.last_name = last_name[:100]
@@ -95,10 +98,12 @@ class CoachRepository:
     def all(self) -> list[Coach]:
         return list(self.session.scalars(select(Coach).order_by(Coach.id)))
 
-    def upsert(self, *, name: str, email: str, timezone: str = "UTC") -> Coach:
+    def upsert(self, *, name: str, email: str, timezone: str = "UTC", now: datetime | None = None) -> Coach:
+        """`now`: when a new coach's row was made (their digest links older than that are
+        refused); the caller's clock, else the wall clock."""
         coach = self.session.scalar(select(Coach).where(Coach.email == email))
         if coach is None:
-            coach = Coach(name=name, email=email, timezone=timezone)
+            coach = Coach(name=name, email=email, timezone=timezone, created_at=now or utcnow())
             self.session.add(coach)
         coach.name, coach.timezone = name, timezone
         self.session.flush()

@@ -8,8 +8,7 @@ database and the fake Strava. Everything it serves is its own (no CDN, no extern
 from __future__ import annotations
 
 from contextlib import asynccontextmanager
-from datetime import datetime, timezone
-from typing import AsyncIterator, Callable
+from typing import AsyncIterator
 from urllib.parse import urlsplit
 
 from fastapi import FastAPI, Request
@@ -18,6 +17,7 @@ from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from coaching.clock import Clock
 from coaching.runtime import Runtime
 from coaching.web import (
     coach_auth,
@@ -36,18 +36,16 @@ from coaching.web.guards import BodyLimit, CrossSiteGuard
 from coaching.web.security import SECURITY_HEADERS, SecurityHeaders, Signer
 
 
-def _utcnow() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def create_app(runtime: Runtime, *, clock: Callable[[], datetime] = _utcnow) -> FastAPI:
+def create_app(runtime: Runtime, *, clock: Clock | None = None) -> FastAPI:
+    """`clock` defaults to the runtime's (the wall clock in production)."""
+    clock = clock or runtime.clock
     settings = runtime.settings
     secret = settings.require_link_secret()  # fail at start-up, not at the first visitor
     settings.require_token_keys()
     settings.require_strava_app()
     context = WebContext(
         runtime=runtime,
-        signer=Signer(secret, secure_cookies=urlsplit(settings.public_url).scheme == "https"),
+        signer=Signer(secret, secure_cookies=urlsplit(settings.public_url).scheme == "https", clock=clock),
         pages=Pages(contact_email=settings.smtp_from_address),
         backfill=BackfillRunner(runtime, clock),
         clock=clock,

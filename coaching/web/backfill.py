@@ -11,7 +11,7 @@ import logging
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Callable
 
 from sqlalchemy.orm import Session
@@ -62,7 +62,7 @@ class BackfillRunner:
 
     def __init__(self, runtime: Runtime, clock: Callable[[], datetime] | None = None, workers: int = 2) -> None:
         self.runtime = runtime
-        self.clock = clock or (lambda: datetime.now(timezone.utc))
+        self.clock = clock or runtime.clock
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="backfill")
         self._running: dict[int, Future[SyncResult | None]] = {}
         self._lock = threading.Lock()

@@ -23,6 +23,7 @@ from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
 from coaching import links
+from coaching.clock import Clock
 from coaching.messages.message import RenderedMessage
 from coaching.messages.notifier import Channel, DeliveryError
 from coaching.runtime import Runtime
@@ -49,9 +50,10 @@ class CoachSession:
 
 
 class CoachCookies:
-    def __init__(self, secret: str, *, secure: bool) -> None:
+    def __init__(self, secret: str, *, secure: bool, clock: Clock) -> None:
         self._secret = secret
         self._secure = secure
+        self._clock = clock
 
     def start(self, response: Response, coach_id: int, now_s: float) -> None:
         value = links.sign(self._secret, "coach-session", f"{coach_id}:{secrets.token_urlsafe(16)}",
@@ -64,7 +66,8 @@ class CoachCookies:
         if not value:
             return None
         try:
-            coach_text, nonce = links.verify(self._secret, "coach-session", value).split(":", 1)
+            coach_text, nonce = links.verify(self._secret, "coach-session", value,
+                                             self._clock().timestamp()).split(":", 1)
             return CoachSession(int(coach_text), nonce)
         except (links.BadLink, ValueError):
             return None
@@ -83,7 +86,8 @@ class CoachCookies:
 
 
 def cookies(ctx: WebContext) -> CoachCookies:
-    return CoachCookies(ctx.runtime.settings.require_link_secret(), secure=ctx.signer.secure_cookies)
+    return CoachCookies(ctx.runtime.settings.require_link_secret(), secure=ctx.signer.secure_cookies,
+                        clock=ctx.clock)
 
 
 def signed_in_coach(ctx: WebContext, request: Request) -> tuple[CoachSession, Coach] | None:

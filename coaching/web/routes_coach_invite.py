@@ -91,7 +91,7 @@ def invite_coach(runtime: Runtime, athlete_id: int, name: str, email: str, now: 
         if coach is None:
             if recent >= MAX_INVITES_PER_DAY:
                 raise InviteError("You have invited several coaches today: please try again tomorrow.")
-            coach = Coach(name=name, email=email, timezone=athlete.timezone)
+            coach = Coach(name=name, email=email, timezone=athlete.timezone, created_at=now)
             db.add(coach)
             db.flush()
         CoachRepository(db).grant_consent(coach.id, athlete_id, now)

@@ -70,7 +70,8 @@ def callback(request: Request) -> Response:
     try:
         with ctx.runtime.sessions.begin() as db:
             connected = connect_athlete(
-                db, ctx.runtime.strava, ctx.runtime.box, code=code, granted_scope=",".join(sorted(granted))
+                db, ctx.runtime.strava, ctx.runtime.box, code=code, granted_scope=",".join(sorted(granted)),
+                now=ctx.clock(),
             )
     except BadRequest:
         # The code was used already (a reload of this page) or expired.

@@ -11,7 +11,6 @@ import hmac
 import logging
 import secrets
 import threading
-import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Awaitable, Callable
@@ -20,6 +19,7 @@ from fastapi import Request, Response
 from starlette.types import ASGIApp
 
 from coaching import links
+from coaching.clock import Clock, wall_clock
 from coaching.store.models import MAX_ROW_ID
 
 SESSION_COOKIE = "coach_session"
@@ -57,17 +57,20 @@ class SignedLink:
 
 
 class Signer:
-    def __init__(self, secret: str, *, secure_cookies: bool) -> None:
+    def __init__(self, secret: str, *, secure_cookies: bool, clock: Clock = wall_clock) -> None:
         self._secret = secret
         self.secure_cookies = secure_cookies
+        self._clock = clock
         self._spent_states = SpentStates(STATE_LIFETIME_S)
 
     # The browser session, right after the OAuth callback or a signed email link ---------------
 
-    def start_session(self, response: Response, athlete_id: int, strava_id: int,
-                      now_s: float | None = None) -> WebSession:
+    def _now_s(self) -> float:
+        return self._clock().timestamp()
+
+    def start_session(self, response: Response, athlete_id: int, strava_id: int) -> WebSession:
         session = WebSession(athlete_id, strava_id, secrets.token_urlsafe(16))
-        expires = int((now_s if now_s is not None else time.time()) + SESSION_LIFETIME_S)
+        expires = int(self._now_s() + SESSION_LIFETIME_S)
         value = links.sign(self._secret, "web-session", f"{athlete_id}:{strava_id}:{session.nonce}", expires)
         self._set(response, SESSION_COOKIE, value, SESSION_LIFETIME_S)
         return session
@@ -77,7 +80,7 @@ class Signer:
         if not value:
             return None
         try:
-            subject = links.verify(self._secret, "web-session", value)
+            subject = links.verify(self._secret, "web-session", value, self._now_s())
             athlete_text, strava_text, nonce = subject.split(":", 2)
             return WebSession(int(athlete_text), int(strava_text), nonce)
         except (links.BadLink, ValueError):
@@ -99,7 +102,7 @@ class Signer:
 
     def new_state(self, response: Response) -> str:
         state = secrets.token_urlsafe(24)
-        value = links.sign(self._secret, "oauth-state", state, int(time.time() + STATE_LIFETIME_S))
+        value = links.sign(self._secret, "oauth-state", state, int(self._now_s() + STATE_LIFETIME_S))
         self._set(response, STATE_COOKIE, value, STATE_LIFETIME_S)
         return state
 
@@ -108,7 +111,7 @@ class Signer:
         if not value or not state:
             return False
         try:
-            expected = links.verify(self._secret, "oauth-state", value)
+            expected = links.verify(self._secret, "oauth-state", value, self._now_s())
         except links.BadLink:
             return False
         return hmac.compare_digest(expected.encode(), state.encode("utf-8", "surrogatepass"))
@@ -116,7 +119,7 @@ class Signer:
     def spend_state(self, state: str) -> bool:
         """True the first time a (valid) state comes back, False ever after: a captured callback
         URL with its state cookie cannot be replayed, even with a fresh code."""
-        return self._spent_states.spend(state, time.time())
+        return self._spent_states.spend(state, self._now_s())
 
     def clear_state(self, response: Response) -> None:
         response.delete_cookie(STATE_COOKIE, path="/", secure=self.secure_cookies, httponly=True, samesite="lax")
@@ -127,7 +130,7 @@ class Signer:
         if not token:
             return None
         try:
-            athlete_id = int(links.verify(self._secret, purpose, token))
+            athlete_id = int(links.verify(self._secret, purpose, token, self._now_s()))
             if not 0 < athlete_id <= MAX_ROW_ID:  # no athlete's key: a database error otherwise
                 return None
             return SignedLink(athlete_id, links.expires_at_s(token))

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import threading
-import time
+from datetime import datetime, timezone
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable
@@ -22,6 +22,8 @@ from coaching.strava.client import StravalibSource
 
 Answer = tuple[int, bytes]
 STRAVA_ID = 4242
+# The night these scripted answers are read: a fixed instant after every run they hold (October 2026).
+NOW = datetime(2026, 11, 2, 12, 0, tzinfo=timezone.utc)
 
 
 def body(value: Any) -> bytes:
@@ -114,7 +116,7 @@ def connected_athlete(sessions: sessionmaker[Session], box: SecretBox) -> int:
         athletes = AthleteRepository(session)
         athlete = athletes.upsert_from_strava(STRAVA_ID, first_name="Hana", last_name="", timezone=None, units=None)
         TokenRepository(session, box).save(athlete.id, access_token="hostile-access", refresh_token="hostile-refresh",
-                                           expires_at=int(time.time()) + 6 * 3600, scopes="read,activity:read_all")
+                                           expires_at=int(NOW.timestamp()) + 6 * 3600, scopes="read,activity:read_all")
         athletes.sync_state(athlete.id)
         return athlete.id
 

@@ -19,9 +19,8 @@ from coaching.store.models import Activity
 from coaching.strava.errors import StravaUnavailable
 from coaching.strava.parse import parse_activity
 from tests.bad_input.bad_records import CATEGORIES, TIME_ZONES, Case
-from tests.bad_input.hostile_strava import STRAVA_ID, body, run
+from tests.bad_input.hostile_strava import NOW, STRAVA_ID, body, run
 
-NOW = datetime.now(timezone.utc)
 ONE_PAGE = SyncPolicy(page_size=1000)  # every scripted page is the last one
 
 BAD_BODIES = {

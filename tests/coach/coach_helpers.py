@@ -7,12 +7,11 @@ import html
 import re
 import time
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta
 from email.message import Message
 from pathlib import Path
 
 import httpx
-
 from domain_builders import activity
 from web_helpers import LINK_SECRET, WebEnv
 
@@ -23,8 +22,9 @@ from coaching.store.activities import ActivityRepository
 from coaching.store.athletes import AthleteRepository, CoachRepository
 from coaching.store.models import Athlete
 from coaching.web.coach_auth import COACH_COOKIE
+from tests.clock import TEST_NOW_S, TEST_TODAY
 
-TODAY = datetime.now(timezone.utc).date()
+TODAY = TEST_TODAY
 CADENCE_RAW = 80.0  # per leg: 160 steps/min
 VENDOR = Path(__file__).parent / "vendor"
 
@@ -42,7 +42,7 @@ def add_athlete(env: WebEnv, strava_id: int, first: str, last: str, *, email_add
                 push_url: str | None = None) -> int:
     with env.runtime.sessions.begin() as db:
         athlete = AthleteRepository(db).upsert_from_strava(strava_id, first_name=first, last_name=last,
-                                                           timezone="UTC", units="metric")
+                                                           timezone="UTC", units="metric", now=env.now())
         athlete.email, athlete.send_email = email_address, email_address is not None
         if push_url is not None:
             athlete.push_url_encrypted, athlete.send_push = env.runtime.box.encrypt(push_url), True
@@ -83,8 +83,8 @@ def squad(env: WebEnv) -> Squad:
     add_run(env, ids[0], TODAY, 20.0)  # 150 % over the 30-day longest: a warning
     with env.runtime.sessions.begin() as db:
         coaches = CoachRepository(db)
-        coach = coaches.upsert(name="Carla Coach", email="carla@example.org")
-        now = datetime.now(timezone.utc)
+        now = env.now()
+        coach = coaches.upsert(name="Carla Coach", email="carla@example.org", now=now)
         for athlete_id in ids[:3]:
             coaches.grant_consent(coach.id, athlete_id, now)
         coaches.withdraw_consent(coach.id, ids[2], now)
@@ -140,7 +140,7 @@ def link_in(mail: ReceivedMail, path: str) -> str:
 def as_coach(client: httpx.Client, coach_id: int) -> None:
     """A coach's session cookie, signed as the app signs it: for tests about what comes after
     signing in (the sign-in itself is `sign_in_coach`, through a delivered email)."""
-    value = links.sign(LINK_SECRET, "coach-session", f"{coach_id}:test-nonce", int(time.time()) + 3600)
+    value = links.sign(LINK_SECRET, "coach-session", f"{coach_id}:test-nonce", TEST_NOW_S + 3600)
     client.cookies.set(COACH_COOKIE, value)
 
 

@@ -3,8 +3,7 @@ real HTTP to the app served by uvicorn, with the digest delivered through the re
 
 from __future__ import annotations
 
-import time
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from email.message import Message
 from urllib.parse import urlsplit
 
@@ -17,6 +16,7 @@ from coaching import links
 from coaching.services.notify import LINK_LIFETIME, deliver_due
 from coaching.services.weekly import queue_coach_digests
 from coaching.store.models import Coach, OutboxMessage
+from tests.clock import TEST_NOW_S
 
 STOP, START = "Stop the weekly digest", "Start the weekly digest again"
 
@@ -31,7 +31,7 @@ def _deliver_digest(env: WebEnv, now: datetime) -> Message:
 
 def _digest_link(env: WebEnv) -> str:
     """The preferences link in the delivered digest's text, as a path with its query."""
-    now = datetime.now(timezone.utc)
+    now = env.now()
     _deliver_digest(env, now)
     url = link_in(mails_to(env, "carla@example.org")[-1], "/coach/preferences")
     assert url.startswith(env.base_url)
@@ -75,22 +75,22 @@ def test_opening_the_link_changes_nothing_and_the_button_stops_then_restarts_the
 
 def _bad_tokens(coach_id: int) -> dict[str, tuple[str, str]]:
     """name -> (token, the page's title)."""
-    valid = links.sign(LINK_SECRET, "coach-preferences", f"coach-{coach_id}", int(time.time()) + 3600)
-    issued_before_the_coach = int(time.time() + LINK_LIFETIME.total_seconds() - 2 * 86400)
+    valid = links.sign(LINK_SECRET, "coach-preferences", f"coach-{coach_id}", TEST_NOW_S + 3600)
+    issued_before_the_coach = int(TEST_NOW_S + LINK_LIFETIME.total_seconds() - 2 * 86400)
     return {
-        "expired": (links.sign(LINK_SECRET, "coach-preferences", f"coach-{coach_id}", int(time.time()) - 60),
+        "expired": (links.sign(LINK_SECRET, "coach-preferences", f"coach-{coach_id}", TEST_NOW_S - 60),
                     "This link has expired"),
         "tampered": (valid[:-2] + ("AA" if not valid.endswith("AA") else "BB"), "This link does not work"),
         "another coach's id": (valid.replace(f"coach-{coach_id}.", f"coach-{coach_id + 1}.", 1),
                                "This link does not work"),
         "a runner's preferences link": (email_link(coach_id, purpose="preferences"), "This link does not work"),
-        "a coach who does not exist": (links.sign(LINK_SECRET, "coach-preferences", "coach-999", int(time.time()) + 60),
+        "a coach who does not exist": (links.sign(LINK_SECRET, "coach-preferences", "coach-999", TEST_NOW_S + 60),
                                        "This link does not work"),
         "made before this coach existed": (
             links.sign(LINK_SECRET, "coach-preferences", f"coach-{coach_id}", issued_before_the_coach),
             "This link does not work"),
         "signed with another secret": (
-            links.sign("another-secret", "coach-preferences", f"coach-{coach_id}", int(time.time()) + 60),
+            links.sign("another-secret", "coach-preferences", f"coach-{coach_id}", TEST_NOW_S + 60),
             "This link does not work"),
         "cut short": (valid.rsplit(".", 1)[0], "This link does not work"),
     }
@@ -120,7 +120,7 @@ def test_no_link_at_all_is_a_clear_page(env: WebEnv) -> None:
 
 def test_a_mail_clients_one_click_post_to_the_list_unsubscribe_url_stops_the_digest(env: WebEnv) -> None:
     team = squad(env)
-    mail = _deliver_digest(env, datetime.now(timezone.utc))
+    mail = _deliver_digest(env, env.now())
     assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     url = mail["List-Unsubscribe"].strip("<>")
     assert url.startswith(f"{env.base_url}/coach/preferences?t=")
@@ -135,7 +135,7 @@ def test_a_mail_clients_one_click_post_to_the_list_unsubscribe_url_stops_the_dig
 
 def test_an_opted_out_coach_gets_no_digest_and_one_already_queued_is_never_sent(env: WebEnv) -> None:
     team = squad(env)
-    now = datetime.now(timezone.utc)
+    now = env.now()
     assert [r.queued for r in queue_coach_digests(env.runtime, now)] == [1]  # queued while still subscribed
     with env.runtime.sessions.begin() as db:
         queued_url = db.scalar(select(OutboxMessage.unsubscribe_url).where(OutboxMessage.kind == "coach_digest"))

@@ -3,7 +3,7 @@ real SMTP sink, stops the digest with the button, then starts it again."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 
 from coach_helpers import hrefs_in, link_in, mails_to, squad
 from test_coach_in_browser import page  # noqa: F401  (phone-sized tab that records console errors)
@@ -24,7 +24,7 @@ def test_a_coach_stops_the_digest_from_the_link_in_a_delivered_digest_and_starts
     env: WebEnv, page: object  # noqa: F811
 ) -> None:
     team = squad(env)
-    now = datetime.now(timezone.utc)
+    now = env.now()
     queue_coach_digests(env.runtime, now)
     assert deliver_due(env.runtime, now).sent == 1
     (digest,) = mails_to(env, "carla@example.org")

@@ -5,7 +5,6 @@ in from the scale in a delivered email, with the keyboard, and the pain rule see
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
 import pytest
@@ -90,7 +89,7 @@ def test_a_runner_checks_in_from_the_scale_in_a_delivered_email_with_the_keyboar
     athlete_id = add_athlete(env, 7002, "Eve", "Runner", email_address="eve@example.org")
     add_steady_training(env, athlete_id)
     add_run(env, athlete_id, TODAY, 20.0)
-    now = datetime.now(timezone.utc)
+    now = env.now()
     result = evaluate(env, athlete_id)
     with env.runtime.sessions.begin() as db:
         assert queue_alert(env.runtime, db, db.get(Athlete, athlete_id), result, now) == 1

@@ -9,7 +9,12 @@ from web_helpers import WebEnv, csrf_of
 
 from coaching.domain.model import Severity
 from coaching.store.athletes import CoachRepository
-from coaching.store.models import Athlete, FindingAcknowledgement, FindingRecord, ThresholdChange
+from coaching.store.models import (
+    Athlete,
+    FindingAcknowledgement,
+    FindingRecord,
+    ThresholdChange,
+)
 
 
 def _findings(env: WebEnv, athlete_id: int) -> dict[str, FindingRecord]:

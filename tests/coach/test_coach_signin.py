@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 from coach_helpers import link_in, mails_to, squad, text_of, wait_for_mails
 from sqlalchemy import select
@@ -79,7 +79,7 @@ def test_a_flood_of_requests_sends_at_most_three_open_links(env: WebEnv) -> None
 def test_an_expired_link_does_not_sign_in(env: WebEnv) -> None:
     squad(env)
     token = _ask_for_link(env).split("t=", 1)[1]
-    later = datetime.now(timezone.utc) + timedelta(minutes=16)
+    later = env.now() + timedelta(minutes=16)
     assert redeem_signin(env.runtime, token, later) is None
 
 

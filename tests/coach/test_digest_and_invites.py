@@ -3,9 +3,18 @@ coach by email and stop sharing at any time."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
-from coach_helpers import as_coach, hrefs_in, link_in, mails_to, parsed, sign_in_coach, squad, text_of
+from coach_helpers import (
+    as_coach,
+    hrefs_in,
+    link_in,
+    mails_to,
+    parsed,
+    sign_in_coach,
+    squad,
+    text_of,
+)
 from sqlalchemy import select
 from web_helpers import WebEnv, csrf_of, email_link
 
@@ -38,7 +47,7 @@ def _digest(env: WebEnv, now: datetime) -> tuple[str, list[str]]:
 def test_the_next_digest_shows_the_note_once_and_links_each_athletes_page(env: WebEnv) -> None:
     team = squad(env)
     _acknowledge_spike(env, team.coach_id, team.ann, "Talked to Ann: easy week ahead")
-    now = datetime.now(timezone.utc) + timedelta(seconds=1)
+    now = env.now() + timedelta(seconds=1)
     digest, links = _digest(env, now)
     assert "ACKNOWLEDGED SINCE THE LAST DIGEST\n- Ann Runner, long-run spike: Talked to Ann: easy week ahead (Carla Coach," in digest
     pages = [link for link in links if "/coach/athletes/" in link]

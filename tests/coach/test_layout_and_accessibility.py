@@ -5,7 +5,6 @@ violation from axe-core (vendored in vendor/, MPL-2.0, run inside the page)."""
 from __future__ import annotations
 
 import os
-from datetime import datetime, timezone
 from pathlib import Path
 
 from coach_helpers import TODAY, VENDOR, as_coach, squad
@@ -34,7 +33,7 @@ AXE_RUN = """async () => (await axe.run(document, {resultTypes: ['violations']})
 def _busy_athlete_page(env: WebEnv) -> dict[str, str]:
     """Ann with every part of the page filled in: the sessions (cookies) and the paths to check."""
     team = squad(env)
-    now = datetime.now(timezone.utc)
+    now = env.now()
     with env.runtime.sessions.begin() as db:
         CheckinRepository(db).record(team.ann, TODAY, 3)
         coach, ann = db.get(Coach, team.coach_id), db.get(Athlete, team.ann)

@@ -12,12 +12,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from coaching.fake_strava import FakeStrava
 from coaching.store.db import make_engine, upgrade
 from coaching.strava.client import StravalibSource
+from tests.clock import make_clock
 from tests.faults.fault_env import Clock, make_fake, make_source
 
 
 @pytest.fixture
 def clock() -> Clock:
-    return Clock()
+    return make_clock()
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import socket
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Any, Callable
 from urllib.parse import parse_qs, urlparse
 
@@ -27,15 +27,15 @@ PAGE_SIZE = 10
 HISTORY_DAYS = 60
 
 
-Clock = OffsetClock  # real time plus an offset the tests move
+Clock = OffsetClock  # the suite's instant plus an offset the tests move
 
 
 def make_fake(clock: Callable[[], float], *, count: int = 2, seed: int = 11, days: int = HISTORY_DAYS,
               personas: list[str] | None = None, **config: Any) -> FakeStrava:
     config.setdefault("timeout_fault_s", 0.6)
     fake = FakeStrava(FakeStravaConfig(client_id=CLIENT_ID, client_secret=CLIENT_SECRET, **config), now=clock)
-    yesterday = datetime.fromtimestamp(clock(), tz=timezone.utc).date() - timedelta(days=1)
-    fake.seed(count=count, end_date=yesterday, personas=personas or ["steady", "worn_shoes"], seed=seed, days=days)
+    # The history ends on each runner's own yesterday, wherever they live.
+    fake.seed(count=count, personas=personas or ["steady", "worn_shoes"], seed=seed, days=days)
     return fake
 
 

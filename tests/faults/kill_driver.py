@@ -16,8 +16,10 @@ import os
 import signal
 import sys
 import traceback
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Any, Callable
+
+from coaching.fake_strava.testing import OffsetClock
 
 
 def _die() -> None:
@@ -79,13 +81,14 @@ def _run(job: dict[str, Any]) -> dict[str, Any]:
     now = datetime.fromisoformat(job["now"])
     try:
         if job["kind"] == "sync":
-            # Leases run on the wall clock; a rerun after a kill is told it is later, as a real
-            # rerun would be once the dead worker's lease has expired.
-            offset = timedelta(seconds=float(job.get("clock_offset_s", 0)))
+            # Leases run at the real pace from the night's instant; a rerun after a kill is told it
+            # is later, as a real rerun would be once the dead worker's lease has expired.
+            lease_clock = OffsetClock(now)
+            lease_clock.advance(float(job.get("clock_offset_s", 0)))
             options = NightOptions(batch_size=int(job.get("batch_size", 100)), strava_threads=1,
                                    webhook_reconcile=None, policy=SyncPolicy(page_size=int(job["page_size"])))
             report = run_worker(runtime, f"kill-test:{os.getpid()}", Night.everyone(now), now, options,
-                                clock=lambda: datetime.now(timezone.utc) + offset)
+                                clock=lease_clock.now)
             return {"synced": report.sync.synced, "failed": report.sync.failed,
                     "new_activities": report.sync.new_activities, "alerts_queued": report.evaluation.alerts_queued}
         delivery = deliver_due(runtime, now)

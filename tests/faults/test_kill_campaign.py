@@ -15,9 +15,9 @@ from coaching.sinks.push_sink import PushSink
 from coaching.sinks.smtp_sink import SmtpSink
 from coaching.store.athletes import AthleteRepository
 from coaching.store.db import make_engine
+from tests.clock import make_clock
 from tests.faults.fault_env import (
     DELIVERY_NOW,
-    Clock,
     assert_store_mirrors_fake,
     connect,
     make_fake,
@@ -52,7 +52,7 @@ def driver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KillDriver]:
 
 @pytest.fixture(scope="module")
 def sync_world(driver: KillDriver, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SyncWorld]:
-    clock = Clock()
+    clock = make_clock()
     # Worn shoes alert whatever the hour the tests run (see the rotated-token test below).
     with make_fake(clock, count=2, personas=["worn_shoes", "no_rest"], seed=5, days=28,
                    **UNLIMITED_BUDGET) as fake:
@@ -111,9 +111,8 @@ def test_a_night_killed_after_strava_rotated_a_token_disconnects_that_runner_and
     """Strava kills the old refresh token as it issues the new one: a process killed before
     storing the new one has lost the grant. The runner is marked disconnected (with the reason)
     instead of failing every night; the others are untouched; connecting again resumes."""
-    clock = Clock()
-    # Worn shoes give a caution whatever the hour: the no-rest streak ends on UTC's yesterday, which
-    # is no longer the evaluated day east of UTC once local midnight has passed.
+    clock = make_clock()
+    # Worn shoes give a caution whatever the hour.
     with make_fake(clock, count=2, personas=["worn_shoes", "no_rest"], seed=9, days=30, **UNLIMITED_BUDGET) as fake:
         world = build_sync_world(fake, tmp_path / "world", driver, clock.now())
         clock.advance(6 * 3600 - 60)  # every access token has a minute left: the night refreshes

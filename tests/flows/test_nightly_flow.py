@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import timedelta
 from email import message_from_bytes
 from email.policy import default
 
@@ -19,6 +19,7 @@ from coaching.store.athletes import AthleteRepository, CoachRepository
 from coaching.store.db import upgrade
 from coaching.store.models import Activity, OutboxMessage, PushSubscription, WebhookEvent
 from coaching.store.outbox import OutboxRepository
+from tests.clock import make_clock
 from tests.strava.conftest import connect
 
 pytestmark = pytest.mark.prefect
@@ -44,12 +45,12 @@ def _point_the_flows_at(monkeypatch, tmp_path, fake: FakeStrava, smtp: SmtpSink)
 
 
 def test_nightly_weekly_and_digest_flows_deliver_each_message_once(prefect_harness, tmp_path, monkeypatch):
-    yesterday = date.today() - timedelta(days=1)
-    fake = FakeStrava(FakeStravaConfig(client_id=99, client_secret="flow-secret"))
-    strava_ids = fake.seed(count=3, end_date=yesterday, personas=["steady", "long_run_spike", "no_rest"], seed=3)
+    clock = make_clock()
+    fake = FakeStrava(FakeStravaConfig(client_id=99, client_secret="flow-secret"), now=clock)
+    strava_ids = fake.seed(count=3, personas=["steady", "long_run_spike", "no_rest"], seed=3)
     with fake, SmtpSink(tmp_path) as smtp, PushSink(tmp_path) as push:
         _point_the_flows_at(monkeypatch, tmp_path, fake, smtp)
-        runtime = Runtime(Settings())
+        runtime = Runtime(Settings(), clock=clock.now)
         upgrade(runtime.engine)
         ids = [connect(runtime.sessions, runtime.strava, runtime.box, s) for s in strava_ids]
         with runtime.sessions.begin() as s:
@@ -63,21 +64,21 @@ def test_nightly_weekly_and_digest_flows_deliver_each_message_once(prefect_harne
         from flows.nightly import nightly
         from flows.weekly import coach_digests, weekly_summaries
 
-        night = nightly()
+        night = nightly(now_iso=clock.now().isoformat())
         assert night["synced"] == 3 and night["sync_failed"] == 0
         assert night["new_activities"] == sum(len(fake.activities(s)) for s in strava_ids)
         assert night["findings_by_rule"].get("long-run-spike") and night["findings_by_rule"].get("no-rest-day")
         assert night["alerts_queued"] == 3  # spike by email and push, no-rest by email; steady gets none
         assert night["messages_sent"] == 3
-        assert weekly_summaries()["summaries_queued"] == 4  # three emails and one push
-        digest = coach_digests()
+        assert weekly_summaries(now_iso=clock.now().isoformat())["summaries_queued"] == 4  # three emails and one push
+        digest = coach_digests(now_iso=clock.now().isoformat())
         assert (digest["digests_queued"], digest["messages_sent"]) == (1, 1)
 
-        again = nightly()
+        again = nightly(now_iso=clock.now().isoformat())
         assert (again["new_activities"], again["alerts_queued"], again["messages_sent"]) == (0, 0, 0)
         assert again["strava_requests"] == 3  # one list call per athlete on a quiet night
-        assert weekly_summaries()["summaries_queued"] == 0
-        assert coach_digests()["digests_queued"] == 0
+        assert weekly_summaries(now_iso=clock.now().isoformat())["summaries_queued"] == 0
+        assert coach_digests(now_iso=clock.now().isoformat())["digests_queued"] == 0
 
         with runtime.sessions.begin() as s:
             assert OutboxRepository(s).counts_by_status() == {"sent": 8}
@@ -93,28 +94,28 @@ def test_the_nightly_flow_applies_queued_webhook_events_first_and_tells_a_revoke
     """With webhooks on, the night applies the queued events before its batches (so the new
     activity is evaluated tonight) and spends no list call on a runner the events keep current.
     A runner whose access Strava has revoked gets one reconnect email, not one a night."""
-    yesterday = date.today() - timedelta(days=1)
-    fake = FakeStrava(FakeStravaConfig(client_id=99, client_secret="flow-secret"))
-    kept, revoked = fake.seed(count=2, end_date=yesterday, personas=["steady", "steady"], seed=5)
+    clock = make_clock()
+    fake = FakeStrava(FakeStravaConfig(client_id=99, client_secret="flow-secret"), now=clock)
+    kept, revoked = fake.seed(count=2, personas=["steady", "steady"], seed=5)
     with fake, SmtpSink(tmp_path) as smtp:
         _point_the_flows_at(monkeypatch, tmp_path, fake, smtp)
-        runtime = Runtime(Settings())
+        runtime = Runtime(Settings(), clock=clock.now)
         upgrade(runtime.engine)
         kept_id, revoked_id = (connect(runtime.sessions, runtime.strava, runtime.box, s) for s in (kept, revoked))
         from flows.nightly import nightly
 
-        assert nightly()["synced"] == 2  # the back-fill
+        assert nightly(now_iso=clock.now().isoformat())["synced"] == 2  # the back-fill
         with runtime.sessions.begin() as s:
             s.add(PushSubscription(id=4242, callback_url="http://127.0.0.1/strava/webhook"))
-        new_activity = fake.add_activity(kept, start_local=datetime.combine(date.today(), datetime.min.time()))
+        new_activity = fake.add_activity(kept, start_local=fake.local_now(kept) - timedelta(hours=1))
         with runtime.sessions.begin() as s:
             event = IncomingEvent(subscription_id=4242, object_type="activity", object_id=new_activity,
                                   aspect_type="create", owner_id=kept, event_time=1, updates={})
-            assert queue_event(s, event, datetime.now(timezone.utc) - timedelta(seconds=1)) == "queued"
+            assert queue_event(s, event, clock.now() - timedelta(seconds=1)) == "queued"
         fake.revoke_athlete(revoked)
         fake.reset_stats()
 
-        night = nightly()
+        night = nightly(now_iso=clock.now().isoformat())
         assert night["webhook_events_applied"] == 1 and night["webhook_events_deferred"] == 0
         assert night["quiet_by_webhook"] == 2 and night["strava_requests"] == 0
         with runtime.sessions.begin() as s:
@@ -123,7 +124,7 @@ def test_the_nightly_flow_applies_queued_webhook_events_first_and_tells_a_revoke
 
         # A week later the reconcile list call finds that Strava refused the revoked runner.
         monkeypatch.setenv("COACH_DATABASE_URL", runtime.settings.database_url)
-        later = datetime.now(timezone.utc) + timedelta(days=8)
+        later = clock.now() + timedelta(days=8)
         week_on = nightly(now_iso=later.isoformat())
         assert week_on["disconnected"] == 1 and week_on["synced"] == 1
         again = nightly(now_iso=(later + timedelta(days=1)).isoformat())

@@ -5,8 +5,9 @@ from __future__ import annotations
 import itertools
 import os
 import sys
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Callable
 
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
@@ -16,6 +17,7 @@ from coaching.fake_strava import FakeStrava, FakeStravaConfig
 from coaching.runtime import Runtime
 from coaching.settings import Settings
 from coaching.store.models import Athlete
+from tests.clock import make_clock
 
 # The benchmark's bulk preload doubles as a fixture: these tests also check that what it stores is
 # what the pipeline takes for connected, back-filled athletes.
@@ -39,31 +41,38 @@ def add_athletes(sessions: sessionmaker[Session], zones: list[str], *, connected
         return [row.id for row in rows]
 
 
-def runtime_on(engine: Engine, strava_api_url: str) -> Runtime:
-    """A runtime whose database is the fixture's (on PostgreSQL: a schema of its own)."""
+def runtime_on(engine: Engine, strava_api_url: str, clock: Callable[[], datetime] | None = None) -> Runtime:
+    """A runtime whose database is the fixture's (on PostgreSQL: a schema of its own), on the
+    suite's clock unless told otherwise."""
     runtime = Runtime(Settings(
         database_url="sqlite://", strava_api_url=strava_api_url, strava_client_id=CLIENT_ID,
         strava_client_secret=CLIENT_SECRET, token_key=generate_key(), link_secret="scale-link-secret",
         strava_request_timeout_s=5.0, smtp_host="127.0.0.1", smtp_port=9, smtp_mode="insecure",
-    ))
+    ), clock=clock or make_clock().now)
     runtime.engine = engine  # type: ignore[misc]  (a cached_property: set once, before first use)
     return runtime
 
 
 def roomy_fake(*, count: int, seed: int, days: int) -> FakeStrava:
-    """A seeded fake whose request budget no test night comes near (the budget tests lower it)."""
+    """A seeded fake on the suite's clock whose request budget no test night comes near (the
+    budget tests lower it)."""
     fake = FakeStrava(FakeStravaConfig(client_id=CLIENT_ID, client_secret=CLIENT_SECRET,
                                        read_limit_15min=10_000, read_limit_daily=100_000,
-                                       overall_limit_15min=10_000, overall_limit_daily=100_000))
-    fake.seed(count=count, end_date=date.today() - timedelta(days=1), seed=seed, days=days)
+                                       overall_limit_15min=10_000, overall_limit_daily=100_000), now=make_clock())
+    fake.seed(count=count, seed=seed, days=days)  # up to each runner's own yesterday
     return fake
+
+
+def clock_of(fake: FakeStrava) -> Callable[[], datetime]:
+    """The fake's clock as our code reads one: one clock for both sides of a test."""
+    return lambda: datetime.fromtimestamp(fake.now(), tz=timezone.utc)
 
 
 def preloaded_runtime(engine: Engine, fake: FakeStrava) -> tuple[Runtime, list[int]]:
     """Every athlete of the fake connected and back-filled an hour ago (stored directly, as the
     benchmark does)."""
-    runtime = runtime_on(engine, fake.base_url)
-    return runtime, preload(runtime, fake, fake.athlete_ids, datetime.now(timezone.utc) - timedelta(hours=1))
+    runtime = runtime_on(engine, fake.base_url, clock=clock_of(fake))
+    return runtime, preload(runtime, fake, fake.athlete_ids, runtime.clock() - timedelta(hours=1))
 
 
 def url_of(engine: Engine) -> str:

@@ -6,8 +6,8 @@ steps retry a database hiccup (and nothing else)."""
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
-from datetime import datetime, timezone
 
 import pytest
 from sqlalchemy.exc import OperationalError
@@ -51,6 +51,22 @@ def pipeline(engine, fake, tmp_path, monkeypatch):
     runtime.close()
 
 
+def _task_names_once_recorded(client, run_id, done, timeout_s: float = 30.0) -> list[str]:  # noqa: ANN001
+    """The flow run's task names, without their numbers, once `done(names)` holds. Prefect
+    records task runs from events that reach its server after the flow has returned (a task read
+    back too early still has its default name, `night_batch-d45`), so ask again until they are in,
+    for at most `timeout_s`."""
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+    deadline = time.monotonic() + timeout_s
+    while True:
+        tasks = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[run_id])))
+        names = sorted(re.sub(r"-\d+$", "", t.name) for t in tasks)
+        if done(names) or time.monotonic() > deadline:
+            return names
+        time.sleep(0.2)
+
+
 def _rows(markdown: str) -> dict[str, str]:
     return dict(re.findall(r"^\| ([^|]+) \| ([^|]+) \|$", markdown, flags=re.MULTILINE))
 
@@ -59,26 +75,26 @@ def test_the_nightly_run_is_a_few_batch_tasks_and_its_artifact_says_what_coach_s
     prefect_harness, pipeline, fake
 ):
     from prefect import get_client
-    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId, FlowRunFilter, FlowRunFilterId
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
 
     from flows.nightly import nightly
 
     runtime, ids, smtp = pipeline
     fake.inject_fault("/athlete/activities", "500", count=1)
     fake.add_activity(fake.athlete_ids[-1])
-    state = nightly(batch_size=4, strava_threads=2, return_state=True)
+    state = nightly(batch_size=4, strava_threads=2, now_iso=runtime.clock().isoformat(), return_state=True)
     summary = state.result()
     run_id = state.state_details.flow_run_id
     assert (summary["athletes"], summary["synced"], summary["sync_failed"], summary["batches"]) == (10, 9, 1, 3)
     assert summary["failure_reasons"] == {"StravaUnavailable": 1}
 
-    with get_client(sync_client=True) as client:
-        tasks = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[run_id])))
-        artifacts = client.read_artifacts(artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[run_id])))
-    names = sorted(re.sub(r"-\d+$", "", t.name) for t in tasks)
     # Ten athletes in batches of 4: three batches and the claim that found nobody left, never a
     # task per athlete; plus the webhook events and the delivery.
-    assert names.count("batch") == 4 and len(names) <= 6, names
+    expected_tasks = lambda names: names.count("batch") == 4 and len(names) <= 6  # noqa: E731
+    with get_client(sync_client=True) as client:
+        names = _task_names_once_recorded(client, run_id, expected_tasks)
+        artifacts = client.read_artifacts(artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[run_id])))
+    assert expected_tasks(names), f"Prefect recorded these tasks within 30 s: {names}"
     [artifact] = [a for a in artifacts if a.key == "nightly-summary"]
     rows = _rows(artifact.data)
     expected = {
@@ -99,7 +115,7 @@ def test_the_nightly_run_is_a_few_batch_tasks_and_its_artifact_says_what_coach_s
 
     # `coach status` reads the same night back from the database.
     with runtime.sessions.begin() as session:
-        status = pipeline_status(session, datetime.now(timezone.utc), athlete_limit=20)
+        status = pipeline_status(session, runtime.clock(), athlete_limit=20)
     assert status.failing == 1 and status.athletes_detail[0].athlete_id == failed  # failing ones first
     assert status.findings_by_rule == summary["findings_by_rule"]
     assert status.messages.get("queued", 0) == summary["messages_waiting"]
@@ -120,7 +136,8 @@ def test_the_weekly_steps_retry_a_database_hiccup_and_nothing_else(prefect_harne
 
     monkeypatch.setattr(weekly, "queue_weekly_summaries", flaky)
     monkeypatch.setattr(weekly, "queue_summaries", weekly.queue_summaries.with_options(retry_delay_seconds=0))
-    assert weekly.weekly_summaries()["summaries_queued"] == 10
+    runtime = pipeline[0]
+    assert weekly.weekly_summaries(now_iso=runtime.clock().isoformat())["summaries_queued"] == 10
     assert calls == ["queue", "queue"]
 
     def broken(runtime, now, **kwargs):  # noqa: ANN001, ANN202
@@ -129,5 +146,5 @@ def test_the_weekly_steps_retry_a_database_hiccup_and_nothing_else(prefect_harne
 
     monkeypatch.setattr(weekly, "queue_weekly_summaries", broken)
     with pytest.raises(ValueError):
-        weekly.weekly_summaries()
+        weekly.weekly_summaries(now_iso=runtime.clock().isoformat())
     assert calls.count("broken") == 1

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 import pytest
 
@@ -16,7 +16,7 @@ from coaching.services.night import NightOptions, run_worker
 from coaching.services.claims import Night
 from coaching.store.models import PushSubscription, SyncState
 from coaching.store.tokens import TokenRepository
-from scale_helpers import CLIENT_SECRET, roomy_fake, runtime_on
+from scale_helpers import CLIENT_SECRET, clock_of, roomy_fake, runtime_on
 from tests.strava.conftest import connect
 
 LIST_ROUTE = "GET /api/v3/athlete/activities"
@@ -31,21 +31,21 @@ def fake() -> Iterator[FakeStrava]:
 
 def test_athletes_connected_through_oauth_and_back_filled_get_the_same_quiet_night(engine, fake):
     """The preload stands in for connect + back-fill: both leave one list call per quiet night."""
-    runtime = runtime_on(engine, fake.base_url)
+    runtime = runtime_on(engine, fake.base_url, clock_of(fake))
     ids = [connect(runtime.sessions, runtime.strava, runtime.box, strava_id) for strava_id in fake.athlete_ids[:3]]
-    first = datetime.now(timezone.utc) - timedelta(minutes=5)
+    first = runtime.clock() - timedelta(minutes=5)
     backfill = run_worker(runtime, "w1", Night.everyone(first), first, OPTIONS)
     assert backfill.sync.synced == 3 and backfill.sync.new_activities == sum(
         len(fake.activities(s)) for s in fake.athlete_ids[:3])
     fake.reset_stats()
-    now = datetime.now(timezone.utc)
+    now = runtime.clock()
     report = run_worker(runtime, "w1", Night.everyone(now), now, OPTIONS)
     assert report.athlete_ids == ids and report.sync.requests == 3 and report.sync.new_activities == 0
 
 
 def test_a_quiet_night_costs_one_list_call_per_athlete_and_evaluates_everyone(connected, fake):
     runtime, ids = connected
-    now = datetime.now(timezone.utc)
+    now = runtime.clock()
     report = run_worker(runtime, "w1", Night.everyone(now), now, OPTIONS)
     assert (report.sync.synced, report.sync.requests, report.evaluation.evaluated) == (10, 10, 10)
     assert report.batches == 3  # 4 + 4 + 2
@@ -58,9 +58,9 @@ def test_a_quiet_night_costs_one_list_call_per_athlete_and_evaluates_everyone(co
 def test_two_workers_share_a_night_without_syncing_any_athlete_twice(connected, fake):
     runtime, ids = connected
     fake.set_latency(0.02)
-    other = runtime_on(runtime.engine, fake.base_url)
+    other = runtime_on(runtime.engine, fake.base_url, runtime.clock)
     other.settings = runtime.settings  # same token key
-    now = datetime.now(timezone.utc)
+    now = runtime.clock()
     reports = {}
     start = threading.Barrier(2)
 
@@ -81,7 +81,7 @@ def test_two_workers_share_a_night_without_syncing_any_athlete_twice(connected, 
 def test_one_athletes_failure_is_counted_with_its_reason_and_stops_nobody_else(connected, fake):
     runtime, ids = connected
     fake.inject_fault("/athlete/activities", "500", count=1)
-    now = datetime.now(timezone.utc)
+    now = runtime.clock()
     report = run_worker(runtime, "w1", Night.everyone(now), now, NightOptions(batch_size=10, strava_threads=1))
     assert (report.sync.synced, report.sync.failed) == (9, 1)
     assert dict(report.sync.reasons) == {"StravaUnavailable": 1}
@@ -97,7 +97,7 @@ def test_one_athletes_failure_is_counted_with_its_reason_and_stops_nobody_else(c
 def test_a_spent_budget_stops_cleanly_and_the_next_run_takes_only_those_not_reached(connected, fake):
     runtime, ids = connected
     fake.set_rate_limits(read_15min=fake.rate_usage()["read_15min"] + 5)
-    now = datetime.now(timezone.utc)
+    now = runtime.clock()
     report = run_worker(runtime, "w1", Night.everyone(now), now, NightOptions(batch_size=3, strava_threads=1))
     assert report.sync.budget_exhausted
     assert report.sync.synced + report.sync.skipped == len(report.athlete_ids)
@@ -116,8 +116,8 @@ def test_with_webhooks_on_a_quiet_athlete_costs_no_request_but_is_still_evaluate
     with runtime.sessions.begin() as session:
         session.add(PushSubscription(id=777, callback_url="http://127.0.0.1/strava/webhook"))
         stale = session.get(SyncState, ids[0])
-        stale.last_success_at = datetime.now(timezone.utc) - timedelta(days=8)  # due a reconciling list call
-    now = datetime.now(timezone.utc)
+        stale.last_success_at = runtime.clock() - timedelta(days=8)  # due a reconciling list call
+    now = runtime.clock()
     report = run_worker(runtime, "w1", Night.everyone(now), now, OPTIONS)
     assert (report.sync.synced, report.sync.quiet, report.sync.requests) == (1, 9, 1)
     assert report.evaluation.evaluated == 10
@@ -130,7 +130,7 @@ def test_the_logs_say_what_happened_and_never_carry_a_token(connected, fake, cap
     with runtime.sessions.begin() as session:
         tokens = [TokenRepository(session, runtime.box).load(athlete_id) for athlete_id in ids]
     fake.inject_fault("/athlete/activities", "500", count=1)
-    now = datetime.now(timezone.utc)
+    now = runtime.clock()
     with caplog.at_level(logging.DEBUG):
         run_worker(runtime, "w1", Night.everyone(now), now, OPTIONS)
     text = caplog.text

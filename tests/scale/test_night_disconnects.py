@@ -4,7 +4,7 @@ On SQLite and PostgreSQL."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 import pytest
 
@@ -34,7 +34,7 @@ def _reconnect_messages(runtime: Runtime) -> list[tuple[int, str]]:
 def test_a_revoked_runner_is_disconnected_and_told_once_how_to_reconnect(connected, fake):
     runtime, ids = connected
     fake.revoke_athlete(fake.athlete_ids[1])
-    now = datetime.now(timezone.utc)
+    now = runtime.clock()
     report = run_worker(runtime, "w1", Night.everyone(now), now, OPTIONS)
     assert (report.sync.synced, report.sync.disconnected, report.sync.failed) == (3, 1, 0)
     messages = _reconnect_messages(runtime)
@@ -56,7 +56,7 @@ def test_a_runner_who_unticked_the_activity_scope_is_told_which_box_to_keep(conn
         TokenRepository(session, runtime.box).save(
             ids[0], access_token=grant["access_token"], refresh_token=grant["refresh_token"],
             expires_at=grant["expires_at"], scopes="read")
-    now = datetime.now(timezone.utc)
+    now = runtime.clock()
     report = run_worker(runtime, "w1", Night.everyone(now), now, OPTIONS)
     assert report.sync.disconnected == 1 and dict(report.sync.reasons) == {"MissingScope": 1}
     [(recipient, text)] = _reconnect_messages(runtime)
@@ -66,7 +66,7 @@ def test_a_runner_who_unticked_the_activity_scope_is_told_which_box_to_keep(conn
 def test_an_athlete_synced_but_not_evaluated_tonight_is_taken_again_and_evaluated(connected, fake):
     """What a process killed between the sync's commit and the evaluation's leaves behind."""
     runtime, ids = connected
-    now = datetime.now(timezone.utc)
+    now = runtime.clock()
     run_worker(runtime, "w1", Night.everyone(now), now, OPTIONS)
     night = Night.everyone(now)
     with runtime.sessions.begin() as session:
@@ -95,7 +95,7 @@ def test_an_evaluation_that_fails_is_recorded_and_not_retried_every_hour(connect
         return real(session, athlete, as_of, evaluated_at=evaluated_at)
 
     monkeypatch.setattr(batch, "evaluate_athlete", broken_for_one)
-    now = datetime.now(timezone.utc)
+    now = runtime.clock()
     report = run_worker(runtime, "w1", Night.everyone(now), now, OPTIONS)
     assert (report.evaluation.evaluated, report.evaluation.failed) == (3, 1)
     with runtime.sessions.begin() as session:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 
 from coaching.services.claims import ensure_sync_states
 from coaching.services.status import budget_line, format_status, pipeline_status, stored_budget, summary_markdown

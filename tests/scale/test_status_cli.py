@@ -8,7 +8,6 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
-from datetime import datetime, timezone
 
 import pytest
 from sqlalchemy import Engine
@@ -39,14 +38,14 @@ def test_coach_status_prints_what_the_night_reported_from_the_database(engine, f
     try:
         fake.inject_fault("/athlete/activities", "500", count=1)
         fake.add_activity(fake.athlete_ids[-1])
-        now = datetime.now(timezone.utc)
+        now = runtime.clock()
         report = run_worker(runtime, "w1", Night.everyone(now), now, NightOptions(batch_size=10, strava_threads=1))
     finally:
         runtime.close()
     summary = report.as_summary()
     assert (summary["synced"], summary["sync_failed"]) == (5, 1)
 
-    status = json.loads(_coach_status(engine, "--json", "--athletes", "10"))
+    status = json.loads(_coach_status(engine, "--json", "--athletes", "10", "--as-of", now.isoformat()))
     # The failed athlete's last success was the back-fill an hour ago: still within 24 h.
     assert (status["connected"], status["synced_last_day"], status["failing"], status["leased_now"]) == (6, 6, 1, 0)
     assert status["findings_by_rule"] == summary["findings_by_rule"]  # one evaluation each: the same count
@@ -62,7 +61,7 @@ def test_coach_status_prints_what_the_night_reported_from_the_database(engine, f
     assert (budget["short_limit"], budget["daily_limit"]) == (10_000, 100_000)
     assert budget["short_used"] == budget["daily_used"] == fake.stats.requests_total
 
-    printed = _coach_status(engine, "--athletes", "10")
+    printed = _coach_status(engine, "--athletes", "10", "--as-of", now.isoformat())
     assert "synced in the last 24 h: 6, never synced: 0, failing: 1" in printed
     assert f"queued {summary['alerts_queued']}" in printed
     left = 10_000 - fake.stats.requests_total

@@ -4,7 +4,7 @@ each athlete's events in order on one thread, and a spent budget leaves the rest
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import datetime
 
 import pytest
 
@@ -49,7 +49,7 @@ def test_a_threaded_drain_applies_every_event_once_and_each_runners_in_order(eng
         leaving = strava_ids[11]
         last_run = fake.add_activity(leaving)
         fake.revoke_athlete(leaving)
-        now = datetime.now(timezone.utc)
+        now = runtime.clock()
         events = [("activity", activity_id, "create", s, {}) for s, activity_id in new.items()]
         events.append(("activity", new[strava_ids[0]], "update", strava_ids[0], {"title": "Morning run"}))
         # The leaving runner's upload, then their revocation: one thread takes both, in that order.
@@ -79,7 +79,7 @@ def test_a_spent_budget_stops_the_drain_and_leaves_the_rest_queued_unclaimed(eng
     runtime, ids = preloaded_runtime(engine, fake)
     try:
         new = {s: fake.add_activity(s) for s in fake.athlete_ids}
-        now = datetime.now(timezone.utc)
+        now = runtime.clock()
         _queue(runtime, [("activity", a, "create", s, {}) for s, a in new.items()], now)
         fake.set_rate_limits(read_15min=fake.rate_usage()["read_15min"] + 6)
 

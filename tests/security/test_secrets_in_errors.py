@@ -7,7 +7,6 @@ from __future__ import annotations
 import logging
 import traceback
 from collections.abc import Callable, Iterator
-from datetime import date, timedelta
 
 import pytest
 
@@ -22,6 +21,7 @@ from coaching.store.tokens import StoredTokens
 from coaching.strava.client import StravalibSource, TokenGrant
 from coaching.strava.errors import AuthRevoked, BadRequest, RefreshTokenRejected, StravaUnavailable
 from tests.faults.fault_env import free_port
+from tests.clock import make_clock
 from tests.security.planted import Secrets, planted
 
 CLIENT_ID = 8080
@@ -37,8 +37,8 @@ def secrets() -> Secrets:
 def fake(secrets: Secrets) -> Iterator[FakeStrava]:
     config = FakeStravaConfig(client_id=CLIENT_ID, client_secret=secrets.add("client secret", planted("client")),
                               timeout_fault_s=0.6)
-    fake = FakeStrava(config)
-    fake.seed(count=1, end_date=date.today() - timedelta(days=1), days=14, seed=3)
+    fake = FakeStrava(config, now=make_clock())
+    fake.seed(count=1, days=14, seed=3)
     with fake:
         yield fake
 

@@ -11,7 +11,7 @@ import json
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, datetime, timedelta, timezone
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -28,6 +28,7 @@ from coaching.store.db import upgrade
 from coaching.store.models import Base, StravaToken
 from coaching.store.outbox import OutboxRepository
 from coaching.store.tokens import TokenRepository
+from tests.clock import make_clock
 from tests.faults.fault_env import connect, free_port
 from tests.security.planted import Secrets, planted
 
@@ -115,9 +116,9 @@ def test_a_whole_night_and_week_at_debug_leave_no_secret_in_logs_artifacts_datab
     link_secret = secrets.add("link signing secret", planted("link"))
     token_key = secrets.add("token encryption key", generate_key())
     out, log_path = tmp_path / "out", tmp_path / "debug.log"
-    yesterday = date.today() - timedelta(days=1)
-    fake = FakeStrava(FakeStravaConfig(client_id=CLIENT_ID, client_secret=client_secret))
-    strava_ids = fake.seed(count=3, end_date=yesterday, personas=["long_run_spike", "no_rest", "steady"], seed=4,
+    clock = make_clock()
+    fake = FakeStrava(FakeStravaConfig(client_id=CLIENT_ID, client_secret=client_secret), now=clock)
+    strava_ids = fake.seed(count=3, personas=["long_run_spike", "no_rest", "steady"], seed=4,
                            days=60)
 
     # Prefect re-applies its logging levels at each flow run, from this setting.
@@ -133,7 +134,7 @@ def test_a_whole_night_and_week_at_debug_leave_no_secret_in_logs_artifacts_datab
         }
         for key, value in env.items():
             monkeypatch.setenv(key, value)
-        runtime = Runtime(Settings())
+        runtime = Runtime(Settings(), clock=clock.now)
         upgrade(runtime.engine)
         ids = [connect(runtime.sessions, runtime.strava, runtime.box, strava_id) for strava_id in strava_ids]
         with runtime.sessions.begin() as s:
@@ -146,7 +147,7 @@ def test_a_whole_night_and_week_at_debug_leave_no_secret_in_logs_artifacts_datab
             pusher.push_url_encrypted, pusher.send_push = runtime.box.encrypt(dead_push), True
             # The second runner's token is about to expire: the night refreshes it with the client secret.
             s.execute(update(StravaToken).where(StravaToken.athlete_id == ids[1])
-                      .values(expires_at=int(datetime.now(timezone.utc).timestamp()) + 60))
+                      .values(expires_at=int(clock()) + 60))
             coach = CoachRepository(s).upsert(name="Cora", email="cora@example.org")
             CoachRepository(s).grant_consent(coach.id, ids[0])
         fake.revoke_athlete(strava_ids[2])  # the third runner's tokens die: disconnected in the night
@@ -155,13 +156,13 @@ def test_a_whole_night_and_week_at_debug_leave_no_secret_in_logs_artifacts_datab
         from flows.nightly import nightly
         from flows.weekly import coach_digests, weekly_summaries
 
-        first = nightly()
+        first = nightly(now_iso=clock.now().isoformat())
         with runtime.sessions.begin() as s:
             live_push = f"json://pushuser:{push_password}@127.0.0.1:{push.port}/push"
             AthleteRepository(s).get(ids[0]).push_url_encrypted = runtime.box.encrypt(live_push)
-        second = nightly(now_iso=(datetime.now(timezone.utc) + timedelta(minutes=10)).isoformat())
-        weekly = weekly_summaries()
-        digest = coach_digests()
+        second = nightly(now_iso=(clock.now() + timedelta(minutes=10)).isoformat())
+        weekly = weekly_summaries(now_iso=clock.now().isoformat())
+        digest = coach_digests(now_iso=clock.now().isoformat())
         with runtime.sessions.begin() as s:
             for athlete_id in ids:
                 tokens = TokenRepository(s, runtime.box).load(athlete_id)

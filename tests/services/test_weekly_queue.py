@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 import random
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import datetime, time, timedelta, timezone
 
 import pytest
 from sqlalchemy import select

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, timedelta
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -12,22 +11,23 @@ from coaching.fake_strava.testing import OffsetClock
 from coaching.services.connect import connect_athlete
 from coaching.strava.budget import RequestBudget
 from coaching.strava.client import StravalibSource
+from tests.clock import make_clock
 
 CLIENT_ID, CLIENT_SECRET = 4321, "test-secret"
 
 
-Clock = OffsetClock  # real time plus an offset the tests move
+Clock = OffsetClock  # the suite's instant plus an offset the tests move
 
 
 @pytest.fixture
 def clock() -> Clock:
-    return Clock()
+    return make_clock()
 
 
 @pytest.fixture
 def fake(clock: Clock) -> Iterator[FakeStrava]:
     fake = FakeStrava(FakeStravaConfig(client_id=CLIENT_ID, client_secret=CLIENT_SECRET), now=clock)
-    fake.seed(count=2, end_date=date.today() - timedelta(days=1), personas=["steady", "long_run_spike"], seed=7)
+    fake.seed(count=2, personas=["steady", "long_run_spike"], seed=7)
     with fake:
         yield fake
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 
 import pytest
 
@@ -52,10 +51,9 @@ def test_a_night_of_500_athletes_on_a_small_budget_never_meets_a_429_and_the_nex
 
     settings = Settings(database_url=f"sqlite:///{tmp_path / 'night.db'}", strava_api_url=fake.base_url,
                         strava_client_id=CLIENT_ID, strava_client_secret=CLIENT_SECRET, token_key=generate_key())
-    runtime = Runtime(settings)
+    runtime = Runtime(settings, clock=clock.now)
     upgrade(runtime.engine)
-    runtime.budget._now = clock.now  # type: ignore[attr-defined]
-    strava_ids = fake.seed(count=498, end_date=clock.now().date() - timedelta(days=1), seed=11, days=3)
+    strava_ids = fake.seed(count=498, seed=11, days=3)
     strava_ids = fake.athlete_ids  # the two from the fixture and the new ones: 500
     assert len(strava_ids) == 500
     with runtime.sessions.begin() as s:

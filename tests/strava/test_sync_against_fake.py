@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
 
 from coaching.services.connect import ScopeMissing, connect_athlete
 from coaching.services.sync import SyncPolicy, sync_athlete

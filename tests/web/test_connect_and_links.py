@@ -14,8 +14,8 @@ from web_helpers import (
 )
 
 from coaching import links
-from coaching.store.athlete_data import erase_athlete
 from coaching.services.notify import LINK_LIFETIME
+from coaching.store.athlete_data import erase_athlete
 from coaching.store.athletes import AthleteRepository
 from coaching.store.models import Athlete, StravaToken
 
@@ -38,7 +38,7 @@ def test_connect_sends_the_runner_to_strava_with_our_scopes_and_a_browser_bound_
     assert "coach_oauth_state=" in cookie and "HttpOnly" in cookie and "SameSite=lax" in cookie
     # The cookie is the state signed for this purpose: no other site can make a browser hold one.
     signed = cookie.split("coach_oauth_state=", 1)[1].split(";", 1)[0]
-    assert links.verify(LINK_SECRET, "oauth-state", signed) == query["state"]
+    assert links.verify(LINK_SECRET, "oauth-state", signed, env.now_s()) == query["state"]
 
 
 def test_a_callback_whose_state_was_not_started_in_this_browser_stores_nothing(env: WebEnv) -> None:

@@ -6,7 +6,14 @@ import json
 
 import pytest
 from sqlalchemy import select
-from web_helpers import WebEnv, csrf_of, email_link, sign_in_through_strava, table_counts, wait_for_backfill
+from web_helpers import (
+    WebEnv,
+    csrf_of,
+    email_link,
+    sign_in_through_strava,
+    table_counts,
+    wait_for_backfill,
+)
 
 from coaching.store.athlete_data import rows_about
 from coaching.store.athletes import AthleteRepository

@@ -4,19 +4,33 @@ nothing of anyone else's (API.md §5). On SQLite and on PostgreSQL."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, datetime, timezone
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
-from web_helpers import LiveServer, WebEnv, sign_in_through_strava, table_counts, wait_for_backfill, web_env
+from web_helpers import (
+    LiveServer,
+    WebEnv,
+    sign_in_through_strava,
+    table_counts,
+    wait_for_backfill,
+    web_env,
+)
 
-from coaching.store.athlete_data import rows_about
 from coaching.services.subscriptions import subscribe
 from coaching.services.webhooks import process_webhook_events
-from coaching.store.athletes import AthleteRepository, CheckinRepository, CoachRepository
+from coaching.store.athlete_data import rows_about
+from coaching.store.athletes import (
+    AthleteRepository,
+    CheckinRepository,
+    CoachRepository,
+)
 from coaching.store.models import (
-    Athlete, EvaluationRecord, FindingAcknowledgement, FindingRecord, ThresholdChange,
+    Athlete,
+    EvaluationRecord,
+    FindingAcknowledgement,
+    FindingRecord,
+    ThresholdChange,
 )
 from coaching.store.outbox import NewMessage, OutboxRepository
 
@@ -28,7 +42,7 @@ def db_env(tmp_path: Path, engine: Engine, server: LiveServer) -> Iterator[WebEn
 
 
 def _give_rows_in_every_table(env: WebEnv, athlete: Athlete, coach_id: int) -> None:
-    today = date.today()
+    today = env.now().date()
     with env.runtime.sessions.begin() as db:
         finding = FindingRecord(athlete_id=athlete.id, key="long-run-spike:1", rule="long-run-spike", severity=2,
                                 evidence="B", metrics={}, why="", suggestions=[], first_seen_on=today,
@@ -43,7 +57,7 @@ def _give_rows_in_every_table(env: WebEnv, athlete: Athlete, coach_id: int) -> N
         CheckinRepository(db).record(athlete.id, today, 4)
         CoachRepository(db).grant_consent(coach_id, athlete.id)
         OutboxRepository(db).enqueue(
-            NewMessage("athlete", athlete.id, "alert", today.isoformat(), "email", "s", "t"), datetime.now(timezone.utc)
+            NewMessage("athlete", athlete.id, "alert", today.isoformat(), "email", "s", "t"), env.now()
         )
     env.fake.add_activity(athlete.strava_id)  # a webhook event on record
 
@@ -61,7 +75,7 @@ def test_revoking_access_on_strava_deletes_every_row_about_the_runner_and_no_oth
         wait_for_backfill(env, athlete.id)
         _give_rows_in_every_table(env, athlete, coach_id)
     assert env.fake.wait_for_webhooks()
-    assert process_webhook_events(env.runtime, datetime.now(timezone.utc)).processed == 2
+    assert process_webhook_events(env.runtime, env.now()).processed == 2
 
     totals_before = table_counts(env.runtime.engine)
     with env.runtime.sessions.begin() as db:
@@ -72,7 +86,7 @@ def test_revoking_access_on_strava_deletes_every_row_about_the_runner_and_no_oth
 
     env.fake.revoke_athlete(victim.strava_id)
     assert env.fake.wait_for_webhooks()
-    report = process_webhook_events(env.runtime, datetime.now(timezone.utc))
+    report = process_webhook_events(env.runtime, env.now())
     assert report.erased_athletes == 1
 
     totals_after = table_counts(env.runtime.engine)
@@ -81,5 +95,5 @@ def test_revoking_access_on_strava_deletes_every_row_about_the_runner_and_no_oth
         assert db.get(Athlete, victim.id) is None
         assert rows_about(db, db.get(Athlete, other.id)) == other_rows
     # Processing the (already applied) revocation again changes nothing.
-    assert process_webhook_events(env.runtime, datetime.now(timezone.utc)).erased_athletes == 0
+    assert process_webhook_events(env.runtime, env.now()).erased_athletes == 0
     assert table_counts(env.runtime.engine) == totals_after

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import select, update
@@ -13,9 +13,17 @@ from web_helpers import LINK_SECRET, WebEnv, sign_in_through_strava, wait_for_ba
 
 from coaching.fake_strava.testing import follow_authorize
 from coaching.services.connect import connect_athlete
-from coaching.services.subscriptions import show, subscribe, unsubscribe, verify_token_for
+from coaching.services.subscriptions import (
+    show,
+    subscribe,
+    unsubscribe,
+    verify_token_for,
+)
 from coaching.services.sync import sync_athlete
-from coaching.services.webhooks import athletes_with_pending_events, process_webhook_events
+from coaching.services.webhooks import (
+    athletes_with_pending_events,
+    process_webhook_events,
+)
 from coaching.store.athletes import AthleteRepository
 from coaching.store.models import Activity, Athlete, PushSubscription, WebhookEvent
 
@@ -36,7 +44,7 @@ def hooked(env: WebEnv) -> Iterator[Hooked]:
 
 def _process(env: WebEnv, now: datetime | None = None):  # type: ignore[no-untyped-def]
     assert env.fake.wait_for_webhooks()
-    return process_webhook_events(env.runtime, now or datetime.now(timezone.utc))
+    return process_webhook_events(env.runtime, now or env.now())
 
 
 def _stored(env: WebEnv, activity_id: int) -> Activity | None:
@@ -47,7 +55,7 @@ def _stored(env: WebEnv, activity_id: int) -> Activity | None:
 def _event(env: WebEnv, **fields: object) -> dict:
     with env.runtime.sessions.begin() as db:
         subscription_id = db.scalar(select(PushSubscription.id))
-    event = {"aspect_type": "create", "event_time": int(time.time()), "object_id": 1, "object_type": "activity",
+    event = {"aspect_type": "create", "event_time": int(env.now_s()), "object_id": 1, "object_type": "activity",
              "owner_id": 1, "subscription_id": subscription_id, "updates": {}}
     return {**event, **fields}
 
@@ -113,7 +121,7 @@ def test_an_activity_made_private_without_read_all_is_removed(env: WebEnv) -> No
     with env.runtime.sessions.begin() as db:
         athlete_id = connect_athlete(db, env.runtime.strava, env.runtime.box, code=query["code"],
                                      granted_scope=query["scope"]).athlete_id
-    sync_athlete(env.runtime.sessions, env.runtime.strava, env.runtime.box, athlete_id, datetime.now(timezone.utc))
+    sync_athlete(env.runtime.sessions, env.runtime.strava, env.runtime.box, athlete_id, env.now())
     activity_id = env.fake.activities(strava_id)[-1].id
     assert _stored(env, activity_id) is not None
     env.fake.update_activity(activity_id, visibility="only_me")
@@ -216,7 +224,7 @@ def test_strava_being_down_leaves_the_event_for_a_later_run(hooked: Hooked) -> N
     activity_id = env.fake.add_activity(athlete.strava_id)
     env.fake.inject_fault(r"/activities/\d+", "500", count=1)
     assert env.fake.wait_for_webhooks()
-    now = datetime.now(timezone.utc)
+    now = env.now()
     report = _process(env, now)
     assert (report.deferred, report.processed) == (1, 0)
     assert process_webhook_events(env.runtime, now).deferred == 0  # not due again yet
@@ -247,7 +255,7 @@ def test_events_of_runners_we_do_not_know_are_ignored(env: WebEnv) -> None:
 def test_applied_events_are_kept_a_month_then_pruned(hooked: Hooked) -> None:
     env, athlete = hooked
     env.fake.add_activity(athlete.strava_id)
-    now = datetime.now(timezone.utc) + timedelta(seconds=1)
+    now = env.now() + timedelta(seconds=1)
     assert _process(env, now).processed == 1
     process_webhook_events(env.runtime, now + timedelta(days=29))
     with env.runtime.sessions.begin() as db:

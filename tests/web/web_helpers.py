@@ -8,7 +8,7 @@ import socket
 import threading
 import time
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Iterator
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -21,6 +21,7 @@ from sqlalchemy import Engine, func, select
 from coaching import links
 from coaching.crypto import generate_key
 from coaching.fake_strava import FakeStrava, FakeStravaConfig
+from coaching.fake_strava.testing import OffsetClock
 from coaching.runtime import Runtime
 from coaching.services.notify import LINK_LIFETIME
 from coaching.settings import Settings
@@ -28,11 +29,11 @@ from coaching.sinks import PushSink, SmtpSink
 from coaching.store.db import make_engine, upgrade
 from coaching.store.models import Base
 from coaching.web import create_app
+from tests.clock import TEST_NOW_S, make_clock
 
 CLIENT_ID = 4321
 SECRET = "web-test-client-secret"
 LINK_SECRET = "web-test-link-secret-0123456789"
-END_DATE = datetime.now(timezone.utc).date() - timedelta(days=1)
 
 
 class AppSwitch:
@@ -83,6 +84,7 @@ class WebEnv:
     base_url: str
     smtp: SmtpSink
     push: PushSink
+    clock: OffsetClock
 
     def client(self) -> httpx.Client:
         # A new connection per request: on this loopback a kept-alive one waits ~40 ms per answer
@@ -90,7 +92,10 @@ class WebEnv:
         return httpx.Client(base_url=self.base_url, timeout=10, limits=httpx.Limits(max_keepalive_connections=0))
 
     def now(self) -> datetime:
-        return datetime.now(timezone.utc)
+        return self.clock.now()
+
+    def now_s(self) -> float:
+        return self.clock()
 
 
 def migrated_sqlite_file(directory: Path) -> Path:
@@ -105,9 +110,11 @@ def migrated_sqlite_file(directory: Path) -> Path:
 @contextlib.contextmanager
 def web_env(tmp_path: Path, *, server: LiveServer | None = None, engine: Engine | None = None,
             template_db: Path | None = None, athletes: int = 3, days: int = 45,
-            end_date: date = END_DATE) -> Iterator[WebEnv]:
+            end_date: date | None = None) -> Iterator[WebEnv]:
+    """`end_date`: the last day of the fake's history (default: each runner's own yesterday)."""
+    clock = make_clock()
     fake = FakeStrava(FakeStravaConfig(client_id=CLIENT_ID, client_secret=SECRET, webhook_retry_delay_s=0.05,
-                                       timeout_fault_s=2.0))
+                                       timeout_fault_s=2.0), now=clock)
     fake.seed(count=athletes, end_date=end_date, personas=["steady"], seed=7, days=days)
     own_server = server is None
     live = server or LiveServer()
@@ -128,7 +135,7 @@ def web_env(tmp_path: Path, *, server: LiveServer | None = None, engine: Engine 
             smtp_mode="insecure",
             smtp_from_address="coach@knee-coach.example.org",
         )
-        runtime = Runtime(settings)
+        runtime = Runtime(settings, clock=clock.now)
         if engine is not None:
             runtime.__dict__["engine"] = engine  # the database fixture's, already migrated
         elif template_db is not None:
@@ -140,7 +147,7 @@ def web_env(tmp_path: Path, *, server: LiveServer | None = None, engine: Engine 
         if own_server:
             live.start()
         try:
-            yield WebEnv(fake, runtime, app, base_url, smtp, push)
+            yield WebEnv(fake, runtime, app, base_url, smtp, push, clock)
         finally:
             if own_server:
                 live.stop()
@@ -174,9 +181,10 @@ def _sign_in(env: WebEnv, client: httpx.Client, strava_id: int | None) -> httpx.
 
 
 def email_link(athlete_id: int, *, purpose: str = "preferences", secret: str = LINK_SECRET,
-               issued_ago_s: float = 0.0) -> str:
-    """The signed token of a link in one of our emails, made `issued_ago_s` seconds ago."""
-    expires = int(time.time() - issued_ago_s + LINK_LIFETIME.total_seconds())
+               issued_ago_s: float = 0.0, now_s: float | None = None) -> str:
+    """The signed token of a link in one of our emails, made `issued_ago_s` seconds before
+    `now_s` (default: the suite's instant)."""
+    expires = int((TEST_NOW_S if now_s is None else now_s) - issued_ago_s + LINK_LIFETIME.total_seconds())
     return links.sign(secret, purpose, str(athlete_id), expires)
 
 

@@ -3,7 +3,6 @@ of every table, and the checks every refusal must pass."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -43,7 +42,7 @@ def subscription_id(env: WebEnv) -> int:
 
 
 def event(env: WebEnv, **fields: object) -> dict:
-    base = {"aspect_type": "create", "event_time": int(time.time()), "object_id": 1, "object_type": "activity",
+    base = {"aspect_type": "create", "event_time": int(env.now_s()), "object_id": 1, "object_type": "activity",
             "owner_id": 1, "subscription_id": subscription_id(env), "updates": {}}
     return {**base, **fields}
 

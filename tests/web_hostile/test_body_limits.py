@@ -7,7 +7,6 @@ import asyncio
 import re
 from collections.abc import Iterator
 
-import httpx
 import pytest
 from hostile_web import assert_clean_refusal, nothing_stored
 from web_helpers import WebEnv

@@ -3,8 +3,6 @@ that says so, and no athlete, token or anything else is stored."""
 
 from __future__ import annotations
 
-import time
-
 import httpx
 import pytest
 from hostile_web import assert_clean_refusal, nothing_stored
@@ -75,10 +73,10 @@ def test_a_state_spent_on_a_refusal_cannot_be_used_again(env: WebEnv, answer: st
 def test_forged_expired_and_wrong_purpose_states_are_refused(env: WebEnv) -> None:
     _, state = _started(env)
     strava_id = env.fake.athlete_ids[0]
-    expired = links.sign(LINK_SECRET, "oauth-state", state, int(time.time()) - 1)
-    other_secret = links.sign("not-our-secret", "oauth-state", state, int(time.time()) + 600)
-    as_session = links.sign(LINK_SECRET, "web-session", state, int(time.time()) + 600)
-    tampered = links.sign(LINK_SECRET, "oauth-state", state, int(time.time()) + 600)[:-2] + "AA"
+    expired = links.sign(LINK_SECRET, "oauth-state", state, int(env.now_s()) - 1)
+    other_secret = links.sign("not-our-secret", "oauth-state", state, int(env.now_s()) + 600)
+    as_session = links.sign(LINK_SECRET, "web-session", state, int(env.now_s()) + 600)
+    tampered = links.sign(LINK_SECRET, "oauth-state", state, int(env.now_s()) + 600)[:-2] + "AA"
     cases = {
         "no cookie": (None, state),
         "expired cookie": (expired, state),
@@ -87,10 +85,10 @@ def test_forged_expired_and_wrong_purpose_states_are_refused(env: WebEnv) -> Non
         "an email link as cookie": (email_link(1), "1"),
         "tampered cookie": (tampered, state),
         "made-up state and cookie": ("abc.123.def", "abc"),
-        "state edited": (links.sign(LINK_SECRET, "oauth-state", state, int(time.time()) + 600), state + "x"),
-        "empty state": (links.sign(LINK_SECRET, "oauth-state", "", int(time.time()) + 600), ""),
+        "state edited": (links.sign(LINK_SECRET, "oauth-state", state, int(env.now_s()) + 600), state + "x"),
+        "empty state": (links.sign(LINK_SECRET, "oauth-state", "", int(env.now_s()) + 600), ""),
         "huge state": (None, "s" * 5_000),
-        "non-ASCII state": (links.sign(LINK_SECRET, "oauth-state", "e", int(time.time()) + 600), "é"),
+        "non-ASCII state": (links.sign(LINK_SECRET, "oauth-state", "e", int(env.now_s()) + 600), "é"),
     }
     with nothing_stored(env):
         for label, (cookie, sent_state) in cases.items():

@@ -18,13 +18,12 @@ CASES_PER_MODE = 12
 
 
 def fuzz_cookies(env: WebEnv, athlete_id: int, coach_id: int) -> dict[str, str]:
-    import time
 
     with env.runtime.sessions.begin() as db:
         from coaching.store.models import Athlete
 
         strava_id = db.get(Athlete, athlete_id).strava_id
-    expires = int(time.time()) + 3600
+    expires = int(env.now_s()) + 3600
     return {SESSION_COOKIE: links.sign(LINK_SECRET, "web-session", f"{athlete_id}:{strava_id}:fuzz", expires),
             COACH_COOKIE: links.sign(LINK_SECRET, "coach-session", f"{coach_id}:fuzz", expires)}
 

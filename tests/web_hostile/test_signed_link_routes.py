@@ -4,8 +4,6 @@ each is refused with a clear page, no session is started and nothing is stored."
 
 from __future__ import annotations
 
-import time
-
 import httpx
 from coach_helpers import add_athlete, as_coach, squad
 from hostile_web import assert_clean_refusal, nothing_stored
@@ -17,6 +15,7 @@ from coaching.services.notify import LINK_LIFETIME
 from coaching.store.models import Athlete, Coach
 from coaching.web.coach_auth import COACH_COOKIE, CoachCookies, CoachSession
 from coaching.web.security import SESSION_COOKIE
+from tests.clock import TEST_NOW_S
 
 EXPIRED_S = LINK_LIFETIME.total_seconds() + 1
 
@@ -34,7 +33,7 @@ def bad_tokens(athlete_id: int, other_id: int, purpose: str) -> dict[str, str]:
     return {
         "expired": email_link(athlete_id, purpose=purpose, issued_ago_s=EXPIRED_S),
         "edited to another athlete": _edited(good, subject=str(other_id)),
-        "edited to expire later": _edited(good, expires=int(time.time() + 10 * LINK_LIFETIME.total_seconds())),
+        "edited to expire later": _edited(good, expires=int(TEST_NOW_S + 10 * LINK_LIFETIME.total_seconds())),
         "signature changed": mac_flipped,
         "signature cut": good.rsplit(".", 1)[0] + ".",
         "signed elsewhere": email_link(athlete_id, purpose=purpose, secret="someone-elses-secret"),
@@ -43,14 +42,14 @@ def bad_tokens(athlete_id: int, other_id: int, purpose: str) -> dict[str, str]:
         "made before the runner existed": email_link(athlete_id, purpose=purpose, issued_ago_s=3600),
         f"a {wrong_purpose} link": email_link(athlete_id, purpose=wrong_purpose),
         "an unsubscribe-purpose link": email_link(athlete_id, purpose="unsubscribe"),
-        "a session cookie's value": links.sign(LINK_SECRET, "web-session", f"{athlete_id}:1:n", int(time.time()) + 600),
-        "a coach session's value": links.sign(LINK_SECRET, "coach-session", f"{athlete_id}:n", int(time.time()) + 600),
-        "an oauth state's value": links.sign(LINK_SECRET, "oauth-state", str(athlete_id), int(time.time()) + 600),
+        "a session cookie's value": links.sign(LINK_SECRET, "web-session", f"{athlete_id}:1:n", TEST_NOW_S + 600),
+        "a coach session's value": links.sign(LINK_SECRET, "coach-session", f"{athlete_id}:n", TEST_NOW_S + 600),
+        "an oauth state's value": links.sign(LINK_SECRET, "oauth-state", str(athlete_id), TEST_NOW_S + 600),
         "empty": "",
         "dots": "...",
         "garbage": "a.b.c",
         "long": "7." + "9" * 4_000 + ".x",
-        "non-ASCII": f"{athlete_id}.{int(time.time()) + 600}.é€",
+        "non-ASCII": f"{athlete_id}.{TEST_NOW_S + 600}.é€",
     }
 
 
@@ -125,7 +124,7 @@ def test_bad_coach_sign_in_links_sign_nobody_in(env: WebEnv) -> None:
 
 def test_forged_expired_or_borrowed_coach_sessions_open_no_coach_page(env: WebEnv) -> None:
     team = squad(env)
-    now = int(time.time())
+    now = TEST_NOW_S
     cookies = {
         "expired": links.sign(LINK_SECRET, "coach-session", f"{team.coach_id}:n", now - 1),
         "signed elsewhere": links.sign("someone-elses-secret", "coach-session", f"{team.coach_id}:n", now + 600),
@@ -152,7 +151,7 @@ def test_a_real_coach_session_opens_no_athlete_who_did_not_consent(env: WebEnv) 
     team = squad(env)
     with nothing_stored(env), env.client() as client:
         as_coach(client, team.coach_id)
-        csrf = CoachCookies(LINK_SECRET, secure=False).csrf_token(CoachSession(team.coach_id, "test-nonce"))
+        csrf = CoachCookies(LINK_SECRET, secure=False, clock=env.now).csrf_token(CoachSession(team.coach_id, "test-nonce"))
         for athlete_id in (team.cleo, team.dan, 987_654, 2**31 - 1, 2**31, 2**63, 10**30):
             for answer in (client.get(f"/coach/athletes/{athlete_id}"),
                            client.post(f"/coach/athletes/{athlete_id}/acknowledge",
@@ -164,7 +163,7 @@ def test_a_real_coach_session_opens_no_athlete_who_did_not_consent(env: WebEnv) 
 
 def test_bad_coach_digest_links_change_no_coachs_digest(env: WebEnv) -> None:
     team = squad(env)
-    now = int(time.time())
+    now = TEST_NOW_S
     good = links.sign(LINK_SECRET, COACH_PREFERENCES, f"coach-{team.coach_id}", now + 3600)
     tokens = {
         "expired": links.sign(LINK_SECRET, COACH_PREFERENCES, f"coach-{team.coach_id}", now - 1),

@@ -15,14 +15,16 @@ from hostile_web import assert_safe_answer, subscription_id
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
-from web_helpers import WebEnv, email_link
+from web_helpers import (
+    LINK_SECRET,  # noqa: I001 (kept beside its siblings above)
+    WebEnv,
+    email_link,
+)
 
 from coaching.services.subscriptions import subscribe
 from coaching.store.models import WebhookEvent
 from coaching.web.coach_auth import CoachCookies, CoachSession
 from coaching.web.security import SESSION_COOKIE, Signer
-
-from web_helpers import LINK_SECRET  # noqa: I001 (kept beside its siblings above)
 
 PROPERTY_SETTINGS = settings(max_examples=120, deadline=None, derandomize=True,
                              suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
@@ -128,9 +130,9 @@ def form_routes(env: WebEnv, athlete_id: int) -> list[str]:
 
 def test_every_form_answers_any_fields_safely(db_env: WebEnv, client: TestClient) -> None:
     team = squad(db_env)
-    signer = Signer(LINK_SECRET, secure_cookies=False)
+    signer = Signer(LINK_SECRET, secure_cookies=False, clock=db_env.now)
     runner_cookie, runner_csrf = _runner_session(signer, team.ann, 9000)
-    coach_csrf = CoachCookies(LINK_SECRET, secure=False).csrf_token(CoachSession(team.coach_id, "test-nonce"))
+    coach_csrf = CoachCookies(LINK_SECRET, secure=False, clock=db_env.now).csrf_token(CoachSession(team.coach_id, "test-nonce"))
     token = email_link(team.ann, purpose="checkin")
     as_coach(client, team.coach_id)  # type: ignore[arg-type]
     client.cookies.set(SESSION_COOKIE, runner_cookie)

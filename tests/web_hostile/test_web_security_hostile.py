@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
-from datetime import datetime, timezone
 
 import httpx
 import pytest
 from coach_helpers import add_athlete, link_in, squad, wait_for_mails
 from hostile_web import assert_safe_answer, event, hooked_runner
 from sqlalchemy import func, select
-from web_helpers import WebEnv, email_link, wait_for_backfill
+from web_helpers import WebEnv, email_link
 
 from coaching.runtime import Runtime
 from coaching.services.webhooks import process_webhook_events
@@ -34,10 +33,10 @@ def _activity_count(env: WebEnv) -> int:
 
 def _post_and_process(env: WebEnv, **fields: object):  # type: ignore[no-untyped-def]
     assert env.fake.wait_for_webhooks()
-    process_webhook_events(env.runtime, datetime.now(timezone.utc))  # the fake's own events first
+    process_webhook_events(env.runtime, env.now())  # the fake's own events first
     with env.client() as client:
         assert client.post("/strava/webhook", json=event(env, **fields)).json() == {"status": "queued"}
-    return process_webhook_events(env.runtime, datetime.now(timezone.utc))
+    return process_webhook_events(env.runtime, env.now())
 
 
 def test_an_event_naming_another_athletes_activity_stores_it_nowhere(db_env: WebEnv) -> None:
@@ -48,7 +47,7 @@ def test_an_event_naming_another_athletes_activity_stores_it_nowhere(db_env: Web
     strangers_run = env.fake.add_activity(stranger, distance_m=21_097.0)  # never connected here
     bens_run = env.fake.add_activity(ben_strava, distance_m=10_000.0)
     assert env.fake.wait_for_webhooks()
-    process_webhook_events(env.runtime, datetime.now(timezone.utc))
+    process_webhook_events(env.runtime, env.now())
     assert (_owner_of(env, strangers_run), _owner_of(env, bens_run)) == (None, ben.id)
     stored = _activity_count(env)
     for victims_run in (strangers_run, bens_run):
@@ -84,7 +83,7 @@ def https_app(env: WebEnv) -> Iterator[tuple[WebEnv, object]]:
     """The same database and fake Strava, served as https://coach.example.org (behind a proxy)."""
     settings = env.runtime.settings.model_copy(update={"public_url": HTTPS_URL,
                                                        "strava_redirect_uri": f"{HTTPS_URL}/strava/callback"})
-    runtime = Runtime(settings)
+    runtime = Runtime(settings, clock=env.runtime.clock)
     runtime.__dict__["engine"] = env.runtime.engine
     app = create_app(runtime)
     yield env, app

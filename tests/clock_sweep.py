@@ -7,10 +7,14 @@ three daylight-saving changes. Every run must be green.
     python tests/clock_sweep.py -- tests/strava  # other pytest arguments after `--`
 
 Each run sets two clocks to the same instant: `COACH_TEST_NOW`, the instant every test starts
-from (tests/clock.py), and the wall clock, through libfaketime (Debian's `faketime`) with
-`FAKETIME_DONT_FAKE_MONOTONIC=1` so that sleeps, timeouts and durations stay real. A test that
-still reads the real date or hour, or a product path that reads the wall clock instead of the clock
-it was given, then fails here rather than at 02:30 on some CI night.
+from (tests/clock.py), and the test process's wall clock (`COACH_TEST_TRAVEL=1`: tests/conftest.py
+moves `time.time`, `datetime.now` and `date.today` there with time-machine, ticking on from it,
+while `time.monotonic`, sleeps and timeouts stay real). A test that still reads the real date or
+hour, or a product path that reads the wall clock instead of the clock it was given, then fails
+here rather than at 02:30 on some CI night. (libfaketime was tried first: with
+`FAKETIME_DONT_FAKE_MONOTONIC=1` its 0.9.10 answers Python's `time.sleep` with EINVAL.) The child
+processes the tests start (the demo, `coach status`, the kill driver, Prefect's server) keep the
+real clock; the tests hand them their instant explicitly (`--now`, `--as-of`, a job's `now`).
 """
 
 from __future__ import annotations
@@ -18,7 +22,6 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import shutil
 import subprocess
 import sys
 import time
@@ -60,13 +63,6 @@ DEFAULT_PATHS = (
 SUMMARY = re.compile(r"^(=+ )?(?P<line>\d+ \w+(, \d+ \w+)*) in [\d.]+s")
 
 
-def _faketime() -> str:
-    found = shutil.which("faketime")
-    if found is None:
-        raise SystemExit("clock_sweep: needs libfaketime's `faketime` (Debian: apt-get install faketime)")
-    return found
-
-
 def _chosen(names: list[str]) -> list[Instant]:
     if not names:
         return list(INSTANTS)
@@ -78,14 +74,8 @@ def _chosen(names: list[str]) -> list[Instant]:
 
 def run_at(instant: Instant, pytest_args: list[str], log_dir: Path) -> tuple[int, str, float]:
     env = dict(os.environ)
-    env.update({
-        "COACH_TEST_NOW": instant.iso,
-        "FAKETIME_DONT_FAKE_MONOTONIC": "1",
-        "TZ": "UTC",
-    })
-    wall = instant.iso.replace("T", " ").removesuffix("Z")
-    command = [_faketime(), "-f", f"@{wall}", sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-               *pytest_args]
+    env.update({"COACH_TEST_NOW": instant.iso, "COACH_TEST_TRAVEL": "1"})
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *pytest_args]
     log = log_dir / (re.sub(r"[^a-z0-9]+", "-", instant.name.lower()).strip("-") + ".log")
     started = time.monotonic()
     with log.open("w") as out:

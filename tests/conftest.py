@@ -15,6 +15,15 @@ os.environ.setdefault("SILENCE_TOKEN_WARNINGS", "true")
 
 import pytest
 from sqlalchemy import Engine, text
+
+if os.environ.get("COACH_TEST_TRAVEL") == "1":
+    # The clock sweep (tests/clock_sweep.py): this process's wall clock starts at the suite's
+    # instant too, and ticks on from it, so that any read of the real clock shows up there.
+    import time_machine
+
+    from tests.clock import TEST_NOW
+
+    time_machine.travel(TEST_NOW, tick=True).start()
 from sqlalchemy.orm import Session, sessionmaker
 
 from coaching.crypto import SecretBox, generate_key

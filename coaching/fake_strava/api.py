@@ -126,6 +126,7 @@ class Api:
         self.counters = counters
         self.webhooks = webhooks
         self.athlete_order = athlete_order
+        self.app_inactive = False  # FakeStrava.set_app_inactive: every call answers 403 (API.md §6)
 
     def handle(self, request: Request, injected: str | None = None) -> Reply:
         """Answer one request; `injected` is "500" or "429" to replace the real answer."""
@@ -133,6 +134,8 @@ class Api:
         # API.md §3: the budget covers /api/v3 calls; stravalib skips the /oauth/ ones too.
         budgeted = request.path.startswith(API + "/") and "/oauth/" not in request.path
         with self.lock:
+            if self.app_inactive:
+                return Reply(403, errors.APP_INACTIVE)
             allowed, headers = self.budget.admit(self.now()) if budgeted else (True, {})
             if not allowed:
                 self.counters.rate_limited += 1

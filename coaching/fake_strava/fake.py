@@ -236,6 +236,12 @@ class FakeStrava:
         with self._lock:
             self._faults.clear()
 
+    def set_app_inactive(self, inactive: bool = True) -> None:
+        """The app owner's Strava subscription lapses (True) or is renewed (False): while inactive,
+        every call, OAuth included, answers 403 Application Status Inactive (API.md §6)."""
+        with self._lock:
+            self._api.app_inactive = inactive
+
     def set_latency(self, seconds: float) -> None:
         with self._lock:
             self._latency_s = max(0.0, seconds)

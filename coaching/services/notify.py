@@ -180,6 +180,9 @@ def deliver_due(runtime: Runtime, now: datetime, limit: int = 1000) -> DeliveryR
 
 def _address(runtime: Runtime, session: Session, row: OutboxMessage) -> tuple[str | None, str]:
     """Where this message goes now, or None and why not (opt-outs are checked at send time)."""
+    if row.recipient_type == "operator":
+        address = runtime.settings.operator_email
+        return (address, "") if address else (None, "COACH_OPERATOR_EMAIL not set")
     if row.recipient_type == "coach":
         coach = CoachRepository(session).get(row.recipient_id)
         if coach is None:

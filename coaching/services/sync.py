@@ -19,7 +19,7 @@ from coaching.services.tokens import fresh_access_token
 from coaching.store.activities import ActivityRepository, GearRepository
 from coaching.store.athletes import AthleteRepository
 from coaching.strava.client import StravalibSource
-from coaching.strava.errors import AuthRevoked, MissingScope, NotFound
+from coaching.strava.errors import ApplicationInactive, AuthRevoked, MissingScope, NotFound
 from coaching.strava.parse import parse_activities, parse_gear
 
 log = logging.getLogger(__name__)
@@ -77,6 +77,9 @@ def sync_athlete(
             state.last_success_at = state.last_attempt_at = now
             state.last_error = None
             result.backfill_done = state.backfill_done
+    except ApplicationInactive:
+        # The app's state, not the runner's: nothing recorded, so they stay due for the next run.
+        raise
     except (AuthRevoked, MissingScope) as error:
         with sessions.begin() as session:
             athletes = AthleteRepository(session)

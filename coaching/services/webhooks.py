@@ -21,6 +21,7 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from coaching.runtime import Runtime
+from coaching.services.app_status import remember_app_state
 from coaching.services.notify import tell_disconnected
 from coaching.services.strava_sources import PerThreadSources
 from coaching.services.tokens import NotConnected, fresh_access_token
@@ -31,7 +32,15 @@ from coaching.store.athletes import AthleteRepository
 from coaching.store.models import Activity, Athlete, WebhookEvent
 from coaching.store.tokens import TokenRepository
 from coaching.strava.client import StravalibSource
-from coaching.strava.errors import AuthRevoked, BadRequest, MissingScope, NotFound, RateLimited, StravaError
+from coaching.strava.errors import (
+    ApplicationInactive,
+    AuthRevoked,
+    BadRequest,
+    MissingScope,
+    NotFound,
+    RateLimited,
+    StravaError,
+)
 from coaching.strava.parse import ParseError, parse_activity, parse_gear
 
 log = logging.getLogger(__name__)
@@ -93,7 +102,8 @@ def _process_one(runtime: Runtime, source: StravalibSource, event_id: int, now: 
         session.expunge(row)
     try:
         outcome = _apply(runtime, source, row, now)
-    except RateLimited as error:
+    except (RateLimited, ApplicationInactive) as error:
+        # Not this event's fault: it waits, its attempts untouched, for a run Strava serves.
         _requeue(runtime, row, now, str(error), retry_at=now, count_attempt=False)
         return _BUDGET_SPENT
     except StravaError as error:
@@ -179,6 +189,7 @@ def drain_webhook_events(runtime: Runtime, now: datetime, chunk: int = 500, thre
         total.merge(part)
         handled = part.processed + part.ignored + part.failed + part.deferred
         if part.budget_exhausted or handled < chunk:
+            remember_app_state(runtime, now)
             return total
 
 

@@ -364,3 +364,17 @@ class FindingAcknowledgement(Base):
     coach_name: Mapped[str] = mapped_column(String(200))
     note: Mapped[str] = mapped_column(Text, default="")
     acknowledged_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class StravaAppStatus(Base):
+    """Whether Strava serves our application (0006). An inactive app (its owner's Strava
+    subscription lapsed, API.md §6) answers every call with 403: that is recorded here once, for
+    `coach status`, the connect page and the operator's one email, and cleared when Strava answers
+    again. No runner is marked for it."""
+
+    __tablename__ = "strava_app_status"
+
+    application_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    inactive_since: Mapped[datetime | None] = mapped_column(UtcDateTime)  # None: Strava serves the app
+    last_refused_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # the latest 403 "Inactive"
+    reactivated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # the end of the last episode

@@ -19,6 +19,7 @@ from stravalib.util.limiter import RateLimiter
 from coaching.settings import REAL_STRAVA_URL
 from coaching.strava.budget import RequestBudget
 from coaching.strava.errors import translate
+from coaching.strava.gate import ApplicationGate
 
 T = TypeVar("T")
 
@@ -73,6 +74,7 @@ class StravalibSource:
         api_url: str = REAL_STRAVA_URL,
         budget: RequestBudget | None = None,
         timeout_s: float = 30.0,
+        gate: ApplicationGate | None = None,
     ) -> None:
         # stravalib warns on the root logger for every client built without its env vars; we refresh
         # tokens ourselves (with a margin, persisting the rotated token), so silence it.
@@ -81,6 +83,8 @@ class StravalibSource:
         self._client_secret = client_secret
         self.api_url = api_url.rstrip("/")
         self.budget = budget or RequestBudget()
+        # Shared by every source of one run (Runtime.strava_gate): an inactive app is asked once.
+        self.gate = gate or ApplicationGate()
         self.timeout_s = timeout_s
         self._session = StravaHttpSession(self.api_url, timeout_s)
 
@@ -96,12 +100,15 @@ class StravalibSource:
         return client.protocol
 
     def _call(self, what: str, fn: Callable[[], T], *, spends_budget: bool = True) -> T:
-        if spends_budget:
-            self.budget.check()
-        try:
-            return fn()
-        except Exception as error:  # translated once, here
-            raise translate(error, what) from error
+        def attempt() -> T:
+            if spends_budget:
+                self.budget.check()
+            try:
+                return fn()
+            except Exception as error:  # translated once, here
+                raise translate(error, what) from error
+
+        return self.gate.call(what, attempt)
 
     # OAuth ---------------------------------------------------------------------------------
 

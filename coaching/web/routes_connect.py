@@ -8,8 +8,9 @@ import logging
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
+from coaching.services.app_status import app_status, remember_app_state
 from coaching.services.connect import connect_athlete
-from coaching.strava.errors import BadRequest, StravaError
+from coaching.strava.errors import ApplicationInactive, BadRequest, StravaError
 from coaching.web.backfill import backfill_progress
 from coaching.web.context import web
 
@@ -20,17 +21,26 @@ router = APIRouter()
 REQUIRED_SCOPE = "activity:read_all"
 
 
+def _connecting_paused(ctx) -> bool:  # noqa: ANN001
+    """Strava made the app inactive (API.md §6): its consent page would only show an error."""
+    with ctx.runtime.sessions.begin() as db:
+        return app_status(db, ctx.runtime.settings.strava_client_id).inactive
+
+
 @router.get("/")
 def landing(request: Request) -> Response:
     ctx = web(request)
     signed_in = ctx.signed_in(request)
-    return ctx.pages.render("landing.html", signed_in=signed_in is not None)
+    return ctx.pages.render("landing.html", signed_in=signed_in is not None, paused=_connecting_paused(ctx))
 
 
 @router.get("/connect")
 def connect(request: Request, force: int = 0) -> Response:
     """Off to Strava's consent page; `force=1` shows it again after the runner unticked a scope."""
     ctx = web(request)
+    if _connecting_paused(ctx):
+        return ctx.pages.render("landing.html", status_code=503, signed_in=ctx.signed_in(request) is not None,
+                                paused=True)
     response = RedirectResponse("/", status_code=303)
     state = ctx.signer.new_state(response)
     response.headers["location"] = ctx.runtime.strava.authorization_url(
@@ -72,6 +82,11 @@ def callback(request: Request) -> Response:
             connected = connect_athlete(
                 db, ctx.runtime.strava, ctx.runtime.box, code=code, granted_scope=",".join(sorted(granted))
             )
+    except ApplicationInactive:
+        remember_app_state(ctx.runtime, ctx.clock())  # the landing page now says connecting is paused
+        response = ctx.pages.render("landing.html", status_code=503, signed_in=False, paused=True)
+        ctx.signer.clear_state(response)
+        return response
     except BadRequest:
         # The code was used already (a reload of this page) or expired.
         response = ctx.pages.problem("That sign-in has expired", "Strava's sign-in codes work once and "

@@ -60,8 +60,12 @@ def sync_athlete(
         with sessions.begin() as session:
             state = AthleteRepository(session).sync_state(athlete_id)
             newest, backfill_done = state.newest_start_utc, state.backfill_done
+            if newest is not None and newest > now:
+                # Stored before the cursor was capped: start again from the newest real start.
+                newest = ActivityRepository(session).newest_start_utc(athlete_id, at_most=now) or (
+                    now - timedelta(days=policy.history_days))
         if newest is not None:
-            _sync_new(sessions, source, token, athlete_id, newest, policy, result)
+            _sync_new(sessions, source, token, athlete_id, newest, now, policy, result)
         if not backfill_done:
             _backfill(sessions, source, token, athlete_id, now, policy, result)
         with sessions.begin() as session:
@@ -97,6 +101,14 @@ def sync_athlete(
     return result
 
 
+def newest_real_start(starts: list[datetime], now: datetime) -> datetime | None:
+    """A watch with a wrong clock can upload a run that "starts" next year: as the `after=` cursor
+    it would hide every real activity until then. So the cursor is the newest start that is not
+    after the run's `now` (not `now` itself: a run that started before `now` but is uploaded after
+    this sync must still be found)."""
+    return max((start for start in starts if start <= now), default=None)
+
+
 def _store_page(
     sessions: sessionmaker[Session], athlete_id: int, page: list[dict], result: SyncResult
 ) -> list[datetime]:
@@ -129,7 +141,7 @@ def _store_page(
 
 def _sync_new(
     sessions: sessionmaker[Session], source: StravalibSource, token: str, athlete_id: int,
-    newest: datetime, policy: SyncPolicy, result: SyncResult,
+    newest: datetime, now: datetime, policy: SyncPolicy, result: SyncResult,
 ) -> None:
     starts: list[datetime] = []
     seen: set[str] = set()
@@ -149,7 +161,7 @@ def _sync_new(
     if starts:
         with sessions.begin() as session:
             state = AthleteRepository(session).sync_state(athlete_id)
-            state.newest_start_utc = max([*starts, newest])
+            state.newest_start_utc = newest_real_start([*starts, newest], now) or newest
 
 
 def _backfill(
@@ -167,8 +179,8 @@ def _backfill(
         with sessions.begin() as session:
             state = AthleteRepository(session).sync_state(athlete_id)
             if starts:
-                newest = max(starts)
-                if state.newest_start_utc is None or newest > state.newest_start_utc:
+                newest = newest_real_start(starts, now)
+                if newest is not None and (state.newest_start_utc is None or newest > state.newest_start_utc):
                     state.newest_start_utc = newest
                 # One second past the oldest: `before` is exclusive and two activities may share a
                 # second; the store dedupes by id.

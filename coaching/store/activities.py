@@ -111,8 +111,11 @@ class ActivityRepository:
             query = query.where(Activity.athlete_id == athlete_id)
         return int(self.session.scalar(query) or 0)
 
-    def newest_start_utc(self, athlete_id: int) -> datetime | None:
-        return self.session.scalar(select(func.max(Activity.start_utc)).where(Activity.athlete_id == athlete_id))
+    def newest_start_utc(self, athlete_id: int, at_most: datetime | None = None) -> datetime | None:
+        query = select(func.max(Activity.start_utc)).where(Activity.athlete_id == athlete_id)
+        if at_most is not None:
+            query = query.where(Activity.start_utc <= at_most)
+        return self.session.scalar(query)
 
 
 class GearRepository:

@@ -184,6 +184,15 @@ class OAuthState:
         self.revoke_athlete(token.athlete_id)
         return {"access_token": token.token}
 
+    def revoke_token(self, token: str) -> int | None:
+        """RFC 7009 revocation: an access or a refresh token; either revokes both (API.md §6).
+        Returns the athlete whose grant ended, or None for a token nobody holds."""
+        held = self.access.get(token) or self.refresh.get(token)
+        if held is None:
+            return None
+        self.revoke_athlete(held.athlete_id)
+        return held.athlete_id
+
     def revoke_athlete(self, athlete_id: int) -> None:
         """API.md §1.5: every access and refresh token of the athlete stops working at once."""
         for table in (self.access, self.refresh, self.codes):

@@ -51,7 +51,7 @@ def delete_account(runtime: Runtime, athlete_id: int, now: datetime) -> AccountD
     deauthorized = False
     try:
         token = fresh_access_token(runtime.sessions, runtime.strava, runtime.box, athlete_id, now.timestamp())
-        runtime.strava.deauthorize(token)
+        runtime.strava.disconnect(token)
         deauthorized = True
     except (StravaError, NotConnected) as error:
         log.warning("athlete %s: Strava deauthorization failed (%s); erasing anyway", athlete_id, error)

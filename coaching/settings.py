@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     # Stop before Strava's per-application read budget is spent (fraction kept in reserve).
     strava_budget_margin: float = 0.1
     sync_batch_size: int = 100
+    # Strava's Standard Tier serves at most 10 athletes (API.md §6); Extended Access, more.
+    strava_athlete_capacity: int = 10
     # Who is told (once) when Strava makes the app inactive; unset: only logs and `coach status`.
     operator_email: str | None = None
 

@@ -46,7 +46,8 @@ def status(
             with runtime.sessions.begin() as session:
                 if budget is None and runtime.settings.strava_client_id is not None:
                     budget = stored_budget(session, runtime.settings.strava_client_id, now)
-                state = pipeline_status(session, now, athletes, budget, runtime.settings.strava_client_id)
+                state = pipeline_status(session, now, athletes, budget, runtime.settings.strava_client_id,
+                                        runtime.settings.strava_athlete_capacity)
             if as_json:
                 return json.dumps(asdict(state), default=str, indent=2)
             return format_status(state, runtime.settings.strava_budget_margin)

@@ -72,6 +72,11 @@ class OAuthState:
         if any(s not in KNOWN_SCOPES for s in requested):
             raise ApiError(400, errors.bad_request("Authorize", "scope"))
         athlete_id = self._pick_athlete(query.get("athlete_id"), athlete_ids)
+        capacity = self.config.athlete_capacity
+        if capacity is not None and athlete_id not in self.connected and len(self.connected) >= capacity:
+            # Strava shows this on its own page; the app never gets a callback (API.md §6).
+            raise ApiError(403, errors.fault("Forbidden", "Application", "athletes",
+                                             "limit of connected athletes exceeded"))
         state = query.get("state")
         if self.denials_pending:
             self.denials_pending -= 1

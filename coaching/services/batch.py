@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Mapping, Sequence
 
 from coaching.runtime import Runtime
+from coaching.services.capacity import place_freed
 from coaching.services.claims import EVALUATION_FAILED
 from coaching.services.evaluation import evaluate_athlete, evaluation_day
 from coaching.services.notify import tell_disconnected
@@ -112,6 +113,7 @@ def _sync_one(runtime: Runtime, sources: PerThreadSources, athlete_id: int, now:
     except (AuthRevoked, MissingScope) as error:
         # sync.py has marked them disconnected; they are not synced again, so this is said once.
         tell_disconnected(runtime, athlete_id, now, missing_scope=isinstance(error, MissingScope))
+        place_freed(runtime, now)  # their place goes to the first on the waiting list
         return error
     except Exception as error:  # one athlete's bad data must not stop the night
         return error

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from coaching.runtime import Runtime
 from coaching.services.app_status import ACTIVE, AppState, app_status
+from coaching.services.capacity import Capacity, capacity_line, capacity_now
 from coaching.store.budget import BudgetRepository, quarter_hour
 from coaching.store.models import Activity, Athlete, EvaluationRecord, FindingRecord, OutboxMessage, SyncState, WebhookEvent
 from coaching.strava.budget import Usage
@@ -56,10 +57,11 @@ class PipelineStatus:
     budget: Usage | None = None
     athletes_detail: list[AthleteSync] = field(default_factory=list)
     strava_app: AppState = ACTIVE
+    capacity: Capacity | None = None
 
 
 def pipeline_status(session: Session, now: datetime, athlete_limit: int = 20, budget: Usage | None = None,
-                    application_id: int | None = None) -> PipelineStatus:
+                    application_id: int | None = None, athlete_capacity: int | None = None) -> PipelineStatus:
     day_ago = now - DAY
     sync = session.execute(
         select(
@@ -101,6 +103,7 @@ def pipeline_status(session: Session, now: datetime, athlete_limit: int = 20, bu
         oldest_queued_at=oldest_queued, webhook_events_pending=int(pending_events or 0),
         budget=budget, athletes_detail=athlete_sync_lines(session, athlete_limit),
         strava_app=app_status(session, application_id),
+        capacity=capacity_now(session, athlete_capacity, now) if athlete_capacity is not None else None,
     )
 
 
@@ -182,6 +185,7 @@ def format_status(status: PipelineStatus, margin: float = 0.0) -> str:
     lines = [
         f"as of {s.as_of:%Y-%m-%d %H:%M} UTC",
         app_line(s.strava_app, s.as_of),
+        *([capacity_line(s.capacity)] if s.capacity is not None else []),
         f"athletes: {s.athletes} ({s.connected} connected), synced in the last 24 h: {s.synced_last_day}, "
         f"never synced: {s.never_synced}, failing: {s.failing}, leased by a worker now: {s.leased_now}",
         f"activities: {s.activities} ({s.activities_last_day} fetched in the last 24 h)",

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from coaching.runtime import Runtime
 from coaching.services.app_status import remember_app_state
+from coaching.services.capacity import place_freed
 from coaching.services.notify import tell_disconnected
 from coaching.services.strava_sources import PerThreadSources
 from coaching.services.tokens import NotConnected, fresh_access_token
@@ -248,6 +249,7 @@ def _revoke(runtime: Runtime, source: StravalibSource, athlete_id: int, now: dat
     with runtime.sessions.begin() as session:
         erased = erase_athlete(session, athlete_id)
     log.info("athlete %s revoked access on Strava: %s rows erased", athlete_id, sum(erased.values()))
+    place_freed(runtime, now)
     return _Outcome("done", "athlete revoked access: all their data erased", erased=True)
 
 
@@ -264,6 +266,7 @@ def _refetch_activity(runtime: Runtime, source: StravalibSource, athlete_id: int
         with runtime.sessions.begin() as session:
             AthleteRepository(session).mark_disconnected(athlete_id, str(error))
         tell_disconnected(runtime, athlete_id, now, missing_scope=isinstance(error, MissingScope))
+        place_freed(runtime, now)
         return _Outcome("failed", str(error))
     parsed = None
     if raw is not None:

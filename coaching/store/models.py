@@ -378,3 +378,19 @@ class StravaAppStatus(Base):
     inactive_since: Mapped[datetime | None] = mapped_column(UtcDateTime)  # None: Strava serves the app
     last_refused_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # the latest 403 "Inactive"
     reactivated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # the end of the last episode
+
+
+class WaitingRunner(Base):
+    """A runner waiting for a place while the app serves as many athletes as its Strava tier allows
+    (0008). Confirmed by a signed link; invited, first confirmed first, when a place frees up; the
+    place is held for them until the invitation expires."""
+
+    __tablename__ = "waiting_runners"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    invited_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    invite_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    joined_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -27,6 +27,7 @@ from coaching.web import (
     routes_coach_preferences,
     routes_connect,
     routes_preferences,
+    routes_waitlist,
     routes_webhook,
 )
 from coaching.web.backfill import BackfillRunner
@@ -73,6 +74,7 @@ def create_app(runtime: Runtime, *, clock: Callable[[], datetime] = _utcnow) -> 
     app.include_router(routes_coach.router)
     app.include_router(routes_coach_invite.router)
     app.include_router(routes_coach_preferences.router)
+    app.include_router(routes_waitlist.router)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> Response:

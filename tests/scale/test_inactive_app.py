@@ -5,12 +5,12 @@ Strava answers again syncs everyone. On SQLite and PostgreSQL, against the fake 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
-from coaching.fake_strava import FakeStrava, FakeStravaConfig
+from coaching.fake_strava import FakeStrava
 from coaching.runtime import Runtime
 from coaching.services.app_status import app_status
 from coaching.services.claims import Night
@@ -21,20 +21,10 @@ from coaching.services.webhooks import drain_webhook_events
 from coaching.sinks.smtp_sink import SmtpSink
 from coaching.store.models import Athlete, OutboxMessage, PushSubscription, SyncState, WebhookEvent
 from coaching.strava.errors import REACTIVATE_APP
-from scale_helpers import CLIENT_ID, CLIENT_SECRET, preload, runtime_on
+from fixed_world import NOW, Clock, fixed_fake, next_run, preloaded
+from scale_helpers import CLIENT_ID
 
-NOW = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
 OPTIONS = NightOptions(batch_size=2, strava_threads=4)  # several threads and batches: still one request
-
-
-class Clock:
-    """The fake's clock, moved by the test (token expiry and rate windows follow it)."""
-
-    def __init__(self, at: datetime) -> None:
-        self.at = at
-
-    def __call__(self) -> float:
-        return self.at.timestamp()
 
 
 @pytest.fixture
@@ -44,29 +34,19 @@ def clock() -> Clock:
 
 @pytest.fixture
 def fake(clock: Clock) -> Iterator[FakeStrava]:
-    fake = FakeStrava(FakeStravaConfig(client_id=CLIENT_ID, client_secret=CLIENT_SECRET, read_limit_15min=10_000,
-                                       read_limit_daily=100_000, overall_limit_15min=10_000,
-                                       overall_limit_daily=100_000), now=clock)
-    fake.seed(count=6, end_date=date(2026, 11, 24), seed=23, days=14)
-    with fake:
+    with fixed_fake(clock, 6) as fake:
         yield fake
 
 
 @pytest.fixture
 def world(engine, fake) -> Iterator[tuple[Runtime, list[int]]]:
-    runtime = runtime_on(engine, fake.base_url)
-    runtime.settings.operator_email = "operator@knee-coach.example.org"
-    ids = preload(runtime, fake, fake.athlete_ids, NOW - timedelta(days=1))
+    runtime, ids = preloaded(engine, fake)
     yield runtime, ids
     runtime.close()
 
 
 def _night(runtime: Runtime, at: datetime):
-    """Each night is a run of its own: a fresh runtime on the same database (as a flow run is)."""
-    night_runtime = runtime_on(runtime.engine, runtime.settings.strava_api_url)
-    night_runtime.box = runtime.box  # type: ignore[misc]
-    night_runtime.settings.operator_email = runtime.settings.operator_email
-    return run_worker(night_runtime, "w1", Night.everyone(at), at, OPTIONS)
+    return run_worker(next_run(runtime), "w1", Night.everyone(at), at, OPTIONS)
 
 
 def _sync_rows(runtime: Runtime) -> dict[int, tuple]:

@@ -49,7 +49,8 @@ class ActivityRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def upsert(self, athlete_id: int, item: domain.Activity, *, private: bool, raw: dict) -> bool:
+    def upsert(self, athlete_id: int, item: domain.Activity, *, private: bool, raw: dict,
+               source: str = "strava") -> bool:
         """Insert or update one activity; True when it was new."""
         row = self.session.get(Activity, item.id)
         is_new = row is None
@@ -76,6 +77,7 @@ class ActivityRepository:
         row.manual = item.manual
         row.trainer = item.trainer
         row.private = private
+        row.source = source
         row.raw = raw
         return is_new
 

@@ -82,7 +82,9 @@ class Athlete(Base):
 
     @property
     def display_name(self) -> str:
-        return f"{self.first_name} {self.last_name}".strip() or f"athlete {self.strava_id}"
+        # A runner who joined with files alone has a negative placeholder for a Strava id.
+        fallback = f"athlete {self.strava_id}" if self.strava_id > 0 else (self.email or f"runner {self.id}")
+        return f"{self.first_name} {self.last_name}".strip() or fallback
 
 
 class StravaToken(Base):
@@ -122,6 +124,8 @@ class Activity(Base):
     manual: Mapped[bool] = mapped_column(Boolean, default=False)
     trainer: Mapped[bool] = mapped_column(Boolean, default=False)
     private: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Where it came from (0009): strava, or the file format it was imported from (fit, gpx, tcx).
+    source: Mapped[str] = mapped_column(String(12), default="strava", server_default="strava")
     raw: Mapped[dict] = mapped_column(JSON)
     fetched_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
 

@@ -16,6 +16,7 @@ from coaching.settings import Settings
 from coaching.store.db import make_engine
 from coaching.strava.budget import RequestBudget
 from coaching.strava.client import StravalibSource
+from coaching.strava.gate import ApplicationGate
 
 
 @dataclass
@@ -47,6 +48,11 @@ class Runtime:
                                    margin=self.settings.strava_budget_margin, now=self.clock)
 
     @cached_property
+    def strava_gate(self) -> ApplicationGate:
+        """Shared by every Strava client of this runtime (one run): an inactive app is asked once."""
+        return ApplicationGate()
+
+    @cached_property
     def strava(self) -> StravalibSource:
         client_id, client_secret = self.settings.require_strava_app()
         return StravalibSource(
@@ -55,6 +61,7 @@ class Runtime:
             api_url=self.settings.strava_api_url,
             budget=self.budget,
             timeout_s=self.settings.strava_request_timeout_s,
+            gate=self.strava_gate,
         )
 
     @cached_property

@@ -27,6 +27,10 @@ class Settings(BaseSettings):
     # Stop before Strava's per-application read budget is spent (fraction kept in reserve).
     strava_budget_margin: float = 0.1
     sync_batch_size: int = 100
+    # Strava's Standard Tier serves at most 10 athletes (API.md §6); Extended Access, more.
+    strava_athlete_capacity: int = 10
+    # Who is told (once) when Strava makes the app inactive; unset: only logs and `coach status`.
+    operator_email: str | None = None
 
     # The operator's outgoing mail server: runners who gave an email address get mail through it.
     smtp_host: str = "127.0.0.1"

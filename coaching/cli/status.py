@@ -38,14 +38,19 @@ def status(
             if probe_strava:
                 from coaching.strava.errors import StravaError
 
+                from coaching.services.app_status import remember_app_state
+
                 try:
                     budget = probe_budget(runtime, now)
                 except StravaError as error:  # translated messages carry no secrets
+                    remember_app_state(runtime, now)  # an inactive app is recorded (and shown) all the same
                     fail(f"could not ask Strava for the budget: {error}")
+                remember_app_state(runtime, now)
             with runtime.sessions.begin() as session:
                 if budget is None and runtime.settings.strava_client_id is not None:
                     budget = stored_budget(session, runtime.settings.strava_client_id, now)
-                state = pipeline_status(session, now, athletes, budget)
+                state = pipeline_status(session, now, athletes, budget, runtime.settings.strava_client_id,
+                                        runtime.settings.strava_athlete_capacity)
             if as_json:
                 return json.dumps(asdict(state), default=str, indent=2)
             return format_status(state, runtime.settings.strava_budget_margin)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import re
 import threading
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Callable, Mapping
 
@@ -39,6 +41,18 @@ class Request:
         return self.form.get(name, self.query.get(name))
 
 
+@dataclass(frozen=True)
+class SeenRequest:
+    """How a request carried what it carried (names only, never values): what tests of the 2027
+    rules read (API.md §6)."""
+
+    route: str
+    query_names: frozenset[str]
+    form_names: frozenset[str]
+    bearer: bool
+    basic: bool
+
+
 @dataclass
 class Reply:
     status: int
@@ -53,11 +67,26 @@ class _Route:
     name: str
     handler: str
     locked: bool = True
+    new_host: bool = False  # the 2027 shape: the API without the /api/v3 prefix (API.md §6)
 
 
-def _route(method: str, path: str, handler: str, *, locked: bool = True) -> _Route:
+def _route(method: str, path: str, handler: str, *, locked: bool = True, new_host: bool = False) -> _Route:
     pattern = re.compile("^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", path) + "/?$")
-    return _Route(method, pattern, f"{method} {path}", handler, locked)
+    return _Route(method, pattern, f"{method} {path}", handler, locked, new_host)
+
+
+# API.md §6: from 2027-06-01 the API lives at https://www.api-v3.strava.com with no path prefix.
+# The fake serves both shapes on one origin; route names tell them apart in its counters.
+_API_ROUTES = (
+    ("GET", "/athlete", "athlete", True),
+    ("GET", "/athlete/activities", "activities", True),
+    ("GET", "/activities/{id}", "activity", True),
+    ("GET", "/gear/{id}", "gear", True),
+    ("GET", "/athletes/{id}/stats", "stats", True),
+    ("POST", "/push_subscriptions", "create_subscription", False),
+    ("GET", "/push_subscriptions", "list_subscriptions", True),
+    ("DELETE", "/push_subscriptions/{id}", "delete_subscription", True),
+)
 
 
 ROUTES = (
@@ -69,14 +98,10 @@ ROUTES = (
     # Strava documents /oauth/deauthorize; stravalib 2.6 posts to /api/v3/oauth/deauthorize.
     _route("POST", "/oauth/deauthorize", "deauthorize"),
     _route("POST", f"{API}/oauth/deauthorize", "deauthorize"),
-    _route("GET", f"{API}/athlete", "athlete"),
-    _route("GET", f"{API}/athlete/activities", "activities"),
-    _route("GET", f"{API}/activities/{{id}}", "activity"),
-    _route("GET", f"{API}/gear/{{id}}", "gear"),
-    _route("GET", f"{API}/athletes/{{id}}/stats", "stats"),
-    _route("POST", f"{API}/push_subscriptions", "create_subscription", locked=False),
-    _route("GET", f"{API}/push_subscriptions", "list_subscriptions"),
-    _route("DELETE", f"{API}/push_subscriptions/{{id}}", "delete_subscription"),
+    # API.md §6: RFC 7009 revocation, the client as HTTP Basic, the token in the form body.
+    _route("POST", "/oauth/revoke", "revoke"),
+    *(_route(method, f"{API}{path}", handler, locked=locked) for method, path, handler, locked in _API_ROUTES),
+    *(_route(method, path, handler, locked=locked, new_host=True) for method, path, handler, locked in _API_ROUTES),
 )
 
 
@@ -91,6 +116,17 @@ def match_route(method: str, path: str) -> tuple[_Route | None, dict[str, str]]:
 def route_name(method: str, path: str) -> str:
     route, _ = match_route(method, path)
     return route.name if route else f"{method} (unknown)"
+
+
+def _basic_auth(header: str) -> tuple[str, str] | None:
+    scheme, _, encoded = header.partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        user, _, password = base64.b64decode(encoded.strip(), validate=True).decode().partition(":")
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return user, password
 
 
 def _int_param(request: Request, name: str, default: int | None) -> int | None:
@@ -126,13 +162,29 @@ class Api:
         self.counters = counters
         self.webhooks = webhooks
         self.athlete_order = athlete_order
+        self.app_inactive = False  # FakeStrava.set_app_inactive: every call answers 403 (API.md §6)
+        self.revoke_available = True  # False: /oauth/revoke answers 404, as before Strava opened it
+        self.strict_tokens = False  # FakeStrava.set_strict_tokens: the 2027 rule (API.md §6)
+        self.tokens_outside_header = 0  # requests strict mode refused
+        self.seen: deque[SeenRequest] = deque(maxlen=10_000)  # the latest requests, for tests
 
     def handle(self, request: Request, injected: str | None = None) -> Reply:
         """Answer one request; `injected` is "500" or "429" to replace the real answer."""
         route, params = match_route(request.method, request.path)
         # API.md §3: the budget covers /api/v3 calls; stravalib skips the /oauth/ ones too.
-        budgeted = request.path.startswith(API + "/") and "/oauth/" not in request.path
+        budgeted = (request.path.startswith(API + "/") and "/oauth/" not in request.path) or bool(
+            route and route.new_host)
         with self.lock:
+            self.seen.append(SeenRequest(
+                route.name if route else f"{request.method} (unknown)", frozenset(request.query),
+                frozenset(request.form), request.bearer is not None,
+                (request.headers.get("Authorization") or "").lower().startswith("basic "),
+            ))
+            if self.app_inactive:
+                return Reply(403, errors.APP_INACTIVE)
+            if self.strict_tokens and self._token_outside_header(request, route):
+                self.tokens_outside_header += 1
+                return Reply(401, errors.TOKEN_OUTSIDE_HEADER)
             allowed, headers = self.budget.admit(self.now()) if budgeted else (True, {})
             if not allowed:
                 self.counters.rate_limited += 1
@@ -166,6 +218,28 @@ class Api:
         if athlete_id is not None:
             doc["athlete"] = documents.summary_athlete(self.store.athletes[athlete_id])
         return Reply(200, doc)
+
+    def _token_outside_header(self, request: Request, route: _Route | None) -> bool:
+        """A token in the query or a form field, where from 2027 Strava refuses it. The token
+        endpoint takes a refresh token and /oauth/revoke the token to revoke in the form, as specified."""
+        allowed = {"token": {"refresh_token", "code"}, "revoke": {"token"}}.get(route.handler if route else "", set())
+        known = self.oauth.access.keys() | self.oauth.refresh.keys()
+        for source in (request.query, request.form):
+            for name, value in source.items():
+                if name not in allowed and (name == "access_token" or value in known):
+                    return True
+        return False
+
+    def _revoke(self, request: Request) -> Reply:
+        if not self.revoke_available:
+            return Reply(404, errors.UNKNOWN_PATH)
+        client = _basic_auth(request.headers.get("Authorization") or "")
+        if client != (str(self.config.client_id), self.config.client_secret):
+            raise ApiError(401, errors.INVALID_CLIENT)
+        athlete_id = self.oauth.revoke_token(request.form.get("token") or "")
+        if athlete_id is not None:
+            self.webhooks.emit("athlete", athlete_id, "update", athlete_id, {"authorized": "false"})
+        return Reply(200, {})  # RFC 7009 §2.2: 200 whether or not the token was known
 
     def _deauthorize(self, request: Request) -> Reply:
         token = request.bearer or request.param("access_token")

@@ -46,3 +46,6 @@ class FakeStravaConfig:
     webhook_timeout_s: float = 2.0
     webhook_attempts: int = 3
     webhook_retry_delay_s: float = 1.0
+    # API.md §6: a Standard Tier app serves at most 10 athletes; past that Strava refuses the
+    # authorization on its own page. None: no limit (the fake's default, for benchmarks).
+    athlete_capacity: int | None = None

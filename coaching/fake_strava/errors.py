@@ -34,6 +34,12 @@ def missing_scope(scope: str) -> dict:
 # Recorded 2018 on GET /activities/{id}; its shape differs from every other fault.
 RATE_LIMITED = {"errors": "Rate Limit Exceeded", "status": 429, "message": "Too Many Requests"}
 
+# API.md §6: every call of an app whose owner's Strava subscription lapsed.
+APP_INACTIVE = fault("Forbidden", "Application", "Status", "Inactive")
+
+# API.md §6, from 2027-06-01: a token in a query string or a form body is refused (our wording).
+TOKEN_OUTSIDE_HEADER = fault("Authorization Error", "AccessToken", "transport", "header only")
+
 SERVER_ERROR = {"message": "Internal Server Error", "errors": []}
 
 

@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from coaching.fake_strava import documents
-from coaching.fake_strava.api import Api
+from coaching.fake_strava.api import Api, SeenRequest
 from coaching.fake_strava.changes import ActivityChanges
 from coaching.fake_strava.config import FakeStravaConfig
 from coaching.fake_strava.counters import RequestCounters, RequestStats
@@ -246,6 +246,35 @@ class FakeStrava:
         with self._lock:
             self._faults.clear()
 
+    def set_app_inactive(self, inactive: bool = True) -> None:
+        """The app owner's Strava subscription lapses (True) or is renewed (False): while inactive,
+        every call, OAuth included, answers 403 Application Status Inactive (API.md §6)."""
+        with self._lock:
+            self._api.app_inactive = inactive
+
+    def set_revoke_available(self, available: bool = True) -> None:
+        """False: POST /oauth/revoke answers 404 (a Strava that has not opened it yet)."""
+        with self._lock:
+            self._api.revoke_available = available
+
+    def set_strict_tokens(self, strict: bool = True) -> None:
+        """The 2027 rule (API.md §6): a request carrying a token in its query or form body (other
+        than the token endpoint's refresh token and revoke's token) answers 401."""
+        with self._lock:
+            self._api.strict_tokens = strict
+
+    @property
+    def requests_seen(self) -> list[SeenRequest]:
+        """The latest requests (at most 10,000): route, parameter names, how they authenticated."""
+        with self._lock:
+            return list(self._api.seen)
+
+    @property
+    def tokens_outside_header(self) -> int:
+        """Requests that strict mode refused."""
+        with self._lock:
+            return self._api.tokens_outside_header
+
     def set_latency(self, seconds: float) -> None:
         with self._lock:
             self._latency_s = max(0.0, seconds)
@@ -277,6 +306,7 @@ class FakeStrava:
     def reset_stats(self) -> None:
         with self._lock:
             self._counters.reset()
+            self._api.seen.clear()
 
     @property
     def webhook_deliveries(self) -> list[Delivery]:

@@ -72,6 +72,11 @@ class OAuthState:
         if any(s not in KNOWN_SCOPES for s in requested):
             raise ApiError(400, errors.bad_request("Authorize", "scope"))
         athlete_id = self._pick_athlete(query.get("athlete_id"), athlete_ids)
+        capacity = self.config.athlete_capacity
+        if capacity is not None and athlete_id not in self.connected and len(self.connected) >= capacity:
+            # Strava shows this on its own page; the app never gets a callback (API.md §6).
+            raise ApiError(403, errors.fault("Forbidden", "Application", "athletes",
+                                             "limit of connected athletes exceeded"))
         state = query.get("state")
         if self.denials_pending:
             self.denials_pending -= 1
@@ -183,6 +188,15 @@ class OAuthState:
         token = self.authenticate(bearer)
         self.revoke_athlete(token.athlete_id)
         return {"access_token": token.token}
+
+    def revoke_token(self, token: str) -> int | None:
+        """RFC 7009 revocation: an access or a refresh token; either revokes both (API.md §6).
+        Returns the athlete whose grant ended, or None for a token nobody holds."""
+        held = self.access.get(token) or self.refresh.get(token)
+        if held is None:
+            return None
+        self.revoke_athlete(held.athlete_id)
+        return held.athlete_id
 
     def revoke_athlete(self, athlete_id: int) -> None:
         """API.md §1.5: every access and refresh token of the athlete stops working at once."""

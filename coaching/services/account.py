@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from coaching.runtime import Runtime
+from coaching.services.capacity import place_freed
 from coaching.services.tokens import NotConnected, fresh_access_token
 from coaching.store.athlete_data import erase_athlete, rows_by_table
 from coaching.store.models import Athlete
@@ -51,12 +52,13 @@ def delete_account(runtime: Runtime, athlete_id: int, now: datetime) -> AccountD
     deauthorized = False
     try:
         token = fresh_access_token(runtime.sessions, runtime.strava, runtime.box, athlete_id, now.timestamp())
-        runtime.strava.deauthorize(token)
+        runtime.strava.disconnect(token)
         deauthorized = True
     except (StravaError, NotConnected) as error:
         log.warning("athlete %s: Strava deauthorization failed (%s); erasing anyway", athlete_id, error)
     with runtime.sessions.begin() as session:
         rows = erase_athlete(session, athlete_id)
+    place_freed(runtime, now)  # their place goes to the first on the waiting list
     return AccountDeleted(deauthorized, rows)
 
 

@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Mapping, Sequence
 
 from coaching.runtime import Runtime
+from coaching.services.capacity import place_freed
 from coaching.services.claims import EVALUATION_FAILED
 from coaching.services.evaluation import evaluate_athlete, evaluation_day
 from coaching.services.notify import tell_disconnected
@@ -23,7 +24,7 @@ from coaching.services.strava_sources import PerThreadSources
 from coaching.services.sync import SyncPolicy, SyncResult, sync_athlete
 from coaching.store.athletes import AthleteRepository
 from coaching.strava.budget import RequestBudget
-from coaching.strava.errors import AuthRevoked, MissingScope, RateLimited, StravaError
+from coaching.strava.errors import ApplicationInactive, AuthRevoked, MissingScope, RateLimited, StravaError
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +41,7 @@ class SyncReport:
     new_activities: int = 0
     requests: int = 0
     budget_exhausted: bool = False
+    app_inactive: bool = False  # Strava said the app is inactive: the run stopped, nobody failed
     reasons: Counter[str] = field(default_factory=Counter)
     failures: list[tuple[int, str]] = field(default_factory=list)  # (athlete id, why), the first few
     unreached: list[int] = field(default_factory=list)  # skipped or disconnected: nothing to evaluate
@@ -48,6 +50,7 @@ class SyncReport:
         for name in ("synced", "quiet", "failed", "skipped", "disconnected", "new_activities", "requests"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.budget_exhausted = self.budget_exhausted or other.budget_exhausted
+        self.app_inactive = self.app_inactive or other.app_inactive
         self.reasons.update(other.reasons)
         self.failures.extend(other.failures[: MAX_FAILURES_LISTED - len(self.failures)])
         self.unreached.extend(other.unreached)
@@ -104,12 +107,13 @@ def _sync_one(runtime: Runtime, sources: PerThreadSources, athlete_id: int, now:
         return None
     try:
         return sync_athlete(runtime.sessions, sources.get(runtime), runtime.box, athlete_id, now, policy)
-    except RateLimited as error:
+    except (RateLimited, ApplicationInactive) as error:
         stop.set()
         return error
     except (AuthRevoked, MissingScope) as error:
         # sync.py has marked them disconnected; they are not synced again, so this is said once.
         tell_disconnected(runtime, athlete_id, now, missing_scope=isinstance(error, MissingScope))
+        place_freed(runtime, now)  # their place goes to the first on the waiting list
         return error
     except Exception as error:  # one athlete's bad data must not stop the night
         return error
@@ -117,13 +121,14 @@ def _sync_one(runtime: Runtime, sources: PerThreadSources, athlete_id: int, now:
 
 def _reached(outcome: _Outcome) -> bool:
     """Worth evaluating: synced, quiet, or failed for a reason that leaves the stored data usable."""
-    return outcome is not None and not isinstance(outcome, (RateLimited, AuthRevoked, MissingScope))
+    return outcome is not None and not isinstance(outcome, (RateLimited, ApplicationInactive, AuthRevoked, MissingScope))
 
 
 def _count_sync(report: SyncReport, athlete_id: int, outcome: _Outcome) -> None:
     if outcome == "quiet":
         report.quiet += 1
-    elif outcome is None or isinstance(outcome, RateLimited):
+    elif outcome is None or isinstance(outcome, (RateLimited, ApplicationInactive)):
+        report.app_inactive = report.app_inactive or isinstance(outcome, ApplicationInactive)
         report.skipped += 1
         report.unreached.append(athlete_id)
         report.reasons["BudgetExhausted" if outcome is None else type(outcome).__name__] += 1
@@ -198,7 +203,11 @@ def sync_and_evaluate(
     for athlete_id, (synced, evaluated) in zip(ids, outcomes):
         _count_sync(sync, athlete_id, synced)
         _count_evaluation(evaluation, evaluated)  # type: ignore[arg-type]
-    if stop.is_set():
+    if sync.app_inactive:
+        # The athletes not reached were stopped by the app's state, not by the budget.
+        sync.reasons["ApplicationInactive"] += sync.reasons.pop("BudgetExhausted", 0)
+        log.warning("Strava says the app is inactive: %d athletes wait for the next run", sync.skipped)
+    elif stop.is_set():
         sync.budget_exhausted = True
         log.warning("Strava budget spent: %d athletes wait for the next run", sync.skipped)
     return sync, evaluation
@@ -214,7 +223,7 @@ def sync_many(
     report = SyncReport()
     for athlete_id, outcome in zip(athlete_ids, outcomes):
         _count_sync(report, athlete_id, outcome)
-    report.budget_exhausted = stop.is_set()
+    report.budget_exhausted = stop.is_set() and not report.app_inactive
     return report
 
 

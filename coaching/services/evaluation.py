@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -42,10 +42,8 @@ def evaluation_day(now_utc: datetime, tz_name: str) -> date:
 def evaluate_athlete(session: Session, athlete: Athlete, as_of: date,
                      evaluated_at: datetime | None = None) -> AthleteEvaluation:
     since = datetime.combine(as_of - timedelta(days=HISTORY_DAYS), datetime.min.time())
-    activities = [
-        a for a in ActivityRepository(session).for_athlete(athlete.id, since_local=since)
-        if a.local_day <= as_of
-    ]
+    loaded = ActivityRepository(session).for_athlete(athlete.id, since_local=since)
+    activities = [a for a in loaded if a.local_day <= as_of]
     gear = GearRepository(session).for_athlete(athlete.id)
     checkins = [
         PainCheckin(day=c.day, score=c.score)
@@ -60,6 +58,19 @@ def evaluate_athlete(session: Session, athlete: Athlete, as_of: date,
         activities, as_of, gear=gear, checkins=checkins, thresholds=thresholds, units=athlete.units,
         history_start=since.date() if backfilled else None,
     )
+    if evaluated_at is not None:
+        evaluation = replace(evaluation, data_quality=(*evaluation.data_quality,
+                                                       *future_start_notes(loaded, evaluated_at)))
     score = risk_score(evaluation.findings)
     to_alert = FindingRepository(session).record(athlete.id, evaluation, score, evaluated_at)
     return AthleteEvaluation(athlete.id, evaluation, score, to_alert)
+
+
+def future_start_notes(activities: list, now: datetime) -> list[str]:
+    """Activities that start after `now`: a device with a wrong clock. They count only from the day
+    they claim, so the runner is told rather than left wondering why a run is missing."""
+    return [
+        f"activity {a.id} starts {a.start_utc:%Y-%m-%d %H:%M} UTC, after this evaluation: the device's clock "
+        "was probably wrong. It is left out until that day; correct its date on Strava to count it now."
+        for a in sorted(activities, key=lambda a: a.start_utc) if a.start_utc > now
+    ]

@@ -17,6 +17,7 @@ from typing import Callable, Sequence
 from sqlalchemy import select
 
 from coaching.runtime import Runtime
+from coaching.services.app_status import remember_app_state
 from coaching.services.batch import EvaluationReport, SyncReport, sync_and_evaluate
 from coaching.services.claims import DEFAULT_LEASE, Night, claim_batch, ensure_sync_states, release
 from coaching.services.sync import SyncPolicy
@@ -60,7 +61,7 @@ class NightReport:
             "disconnected": s.disconnected, "failure_reasons": dict(s.reasons),
             "failures": [f"athlete {athlete_id}: {why}" for athlete_id, why in s.failures],
             "new_activities": s.new_activities, "strava_requests": s.requests,
-            "budget_exhausted": s.budget_exhausted,
+            "budget_exhausted": s.budget_exhausted, "strava_app_inactive": s.app_inactive,
             "evaluated": e.evaluated, "evaluation_failed": e.failed,
             "findings_by_rule": dict(sorted(e.findings_by_rule.items())), "alerts_queued": e.alerts_queued,
         }
@@ -91,10 +92,14 @@ def take_batch(
     runtime: Runtime, worker_id: str, night: Night, now: datetime, options: NightOptions = NightOptions(),
     clock: Callable[[], datetime] | None = None,
 ) -> NightReport | None:
-    """Lease, sync and evaluate, release one batch; None when the night owes nobody else.
+    """Lease, sync and evaluate, release one batch; None when the night owes nobody else, or when
+    Strava said the app is inactive (everybody stays due for the next run, which asks once first).
     `clock` runs the leases (default: the runtime's)."""
     clock = clock or runtime.clock
     started = time.monotonic()
+    if runtime.strava_gate.inactive:
+        remember_app_state(runtime, now)
+        return None
     with runtime.sessions.begin() as session:
         ids = claim_batch(session, worker_id, clock(), options.batch_size, options.lease, night)
     if not ids:
@@ -109,6 +114,7 @@ def take_batch(
     finally:
         with runtime.sessions.begin() as session:
             release(session, worker_id, ids, handled_without_sync=quiet, handled_at=now)
+    remember_app_state(runtime, now)
     s, e = report.sync, report.evaluation
     log.info(
         "night batch worker=%s athletes=%d synced=%d quiet=%d failed=%d skipped=%d disconnected=%d "
@@ -130,6 +136,6 @@ def run_worker(
     total = NightReport()
     while (batch := take_batch(runtime, worker_id, night, now, options, clock)) is not None:
         total.add(batch)
-        if batch.sync.budget_exhausted:
+        if batch.sync.budget_exhausted or batch.sync.app_inactive:
             break
     return total

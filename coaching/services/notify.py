@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from coaching import links
 from coaching.domain.model import Evaluation
 from coaching.messages.message import RenderedMessage
-from coaching.messages.notifier import Channel, DeliveryError
+from coaching.messages.notifier import Channel, DeliveryError, Notifier
 from coaching.messages.views import Recipient
 from coaching.runtime import Runtime
 from coaching.store.athletes import AthleteRepository, CoachRepository
@@ -147,39 +147,59 @@ def deliver_due(runtime: Runtime, now: datetime, limit: int = 1000) -> DeliveryR
     with runtime.sessions.begin() as session:
         due = OutboxRepository(session).due_ids(now, limit)
     for message_id in due:
+        _deliver_one(runtime, notifier, message_id, now, report)
+    return report
+
+
+def deliver_message(runtime: Runtime, message_id: int, now: datetime) -> bool:
+    """Deliver one queued message now (someone is waiting for it); a failure stays queued with the
+    usual back-off, for the next delivery run. True when it was sent."""
+    report = DeliveryReport()
+    _deliver_one(runtime, runtime.notifier, message_id, now, report)
+    return report.sent == 1
+
+
+def _deliver_one(runtime: Runtime, notifier: Notifier, message_id: int, now: datetime, report: DeliveryReport) -> None:
+    with runtime.sessions.begin() as session:
+        outbox = OutboxRepository(session)
+        row = outbox.claim(message_id, now)
+        if row is None:
+            return
+        address, reason = _address(runtime, session, row)
+        if address is None:
+            outbox.cancel(row.id, reason)
+            report.cancelled += 1
+            return
+        message = _as_rendered(row)
+    # The send happens outside any transaction: the row is `sending`, so no other worker
+    # takes it; if we die here, the lease expires and it is sent again (at-least-once).
+    try:
+        notifier.send(message, Channel(address))
+    except (DeliveryError, ValueError) as error:
         with runtime.sessions.begin() as session:
             outbox = OutboxRepository(session)
-            row = outbox.claim(message_id, now)
-            if row is None:
-                continue
-            address, reason = _address(runtime, session, row)
-            if address is None:
-                outbox.cancel(row.id, reason)
-                report.cancelled += 1
-                continue
-            message = _as_rendered(row)
-        # The send happens outside any transaction: the row is `sending`, so no other worker
-        # takes it; if we die here, the lease expires and it is sent again (at-least-once).
-        try:
-            notifier.send(message, Channel(address))
-        except (DeliveryError, ValueError) as error:
-            with runtime.sessions.begin() as session:
-                outbox = OutboxRepository(session)
-                if isinstance(error, DeliveryError) and error.retryable:
-                    outbox.mark_failed(message_id, str(error), now + retry_delay(row.attempts))
-                else:  # a malformed address or URL will not get better by waiting
-                    outbox.cancel(message_id, f"undeliverable: {error}")
-            report.failed += 1
-            log.warning("delivery of message %s failed (attempt %s): %s", message_id, row.attempts, error)
-            continue
-        with runtime.sessions.begin() as session:
-            OutboxRepository(session).mark_sent(message_id, now)
-        report.sent += 1
-    return report
+            if isinstance(error, DeliveryError) and error.retryable:
+                outbox.mark_failed(message_id, str(error), now + retry_delay(row.attempts))
+            else:  # a malformed address or URL will not get better by waiting
+                outbox.cancel(message_id, f"undeliverable: {error}")
+        report.failed += 1
+        log.warning("delivery of message %s failed (attempt %s): %s", message_id, row.attempts, error)
+        return
+    with runtime.sessions.begin() as session:
+        OutboxRepository(session).mark_sent(message_id, now)
+    report.sent += 1
 
 
 def _address(runtime: Runtime, session: Session, row: OutboxMessage) -> tuple[str | None, str]:
     """Where this message goes now, or None and why not (opt-outs are checked at send time)."""
+    if row.recipient_type == "operator":
+        address = runtime.settings.operator_email
+        return (address, "") if address else (None, "COACH_OPERATOR_EMAIL not set")
+    if row.recipient_type == "waiting":
+        from coaching.store.models import WaitingRunner
+
+        waiting = session.get(WaitingRunner, row.recipient_id)
+        return (waiting.email, "") if waiting is not None else (None, "left the waiting list")
     if row.recipient_type == "coach":
         coach = CoachRepository(session).get(row.recipient_id)
         if coach is None:

@@ -15,9 +15,12 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from coaching.runtime import Runtime
+from coaching.services.app_status import ACTIVE, AppState, app_status
+from coaching.services.capacity import Capacity, capacity_line, capacity_now
 from coaching.store.budget import BudgetRepository, quarter_hour
 from coaching.store.models import Activity, Athlete, EvaluationRecord, FindingRecord, OutboxMessage, SyncState, WebhookEvent
 from coaching.strava.budget import Usage
+from coaching.strava.errors import REACTIVATE_APP
 
 DAY = timedelta(days=1)
 
@@ -53,9 +56,12 @@ class PipelineStatus:
     webhook_events_pending: int
     budget: Usage | None = None
     athletes_detail: list[AthleteSync] = field(default_factory=list)
+    strava_app: AppState = ACTIVE
+    capacity: Capacity | None = None
 
 
-def pipeline_status(session: Session, now: datetime, athlete_limit: int = 20, budget: Usage | None = None) -> PipelineStatus:
+def pipeline_status(session: Session, now: datetime, athlete_limit: int = 20, budget: Usage | None = None,
+                    application_id: int | None = None, athlete_capacity: int | None = None) -> PipelineStatus:
     day_ago = now - DAY
     sync = session.execute(
         select(
@@ -96,6 +102,8 @@ def pipeline_status(session: Session, now: datetime, athlete_limit: int = 20, bu
         sent_last_day=int(sent_last_day or 0), queued_due=int(queued_due or 0),
         oldest_queued_at=oldest_queued, webhook_events_pending=int(pending_events or 0),
         budget=budget, athletes_detail=athlete_sync_lines(session, athlete_limit),
+        strava_app=app_status(session, application_id),
+        capacity=capacity_now(session, athlete_capacity, now) if athlete_capacity is not None else None,
     )
 
 
@@ -161,10 +169,23 @@ def _when(value: datetime | None, now: datetime) -> str:
     return f"{value:%Y-%m-%d %H:%M} UTC ({hours:.0f} h ago)" if hours >= 0 else f"{value:%Y-%m-%d %H:%M} UTC"
 
 
+def app_line(app: AppState, now: datetime) -> str:
+    if app.inactive_since is None:
+        back = f" (inactive until {_when(app.reactivated_at, now)})" if app.reactivated_at else ""
+        return f"Strava app: active{back}"
+    return (
+        f"Strava app: INACTIVE since {_when(app.inactive_since, now)}, last refused {_when(app.last_refused_at, now)}: "
+        f"Strava answers every request with 403. What to do: {REACTIVATE_APP}. "
+        "Nobody is synced or can connect until then; the next run asks Strava once and resumes by itself."
+    )
+
+
 def format_status(status: PipelineStatus, margin: float = 0.0) -> str:
     s = status
     lines = [
         f"as of {s.as_of:%Y-%m-%d %H:%M} UTC",
+        app_line(s.strava_app, s.as_of),
+        *([capacity_line(s.capacity)] if s.capacity is not None else []),
         f"athletes: {s.athletes} ({s.connected} connected), synced in the last 24 h: {s.synced_last_day}, "
         f"never synced: {s.never_synced}, failing: {s.failing}, leased by a worker now: {s.leased_now}",
         f"activities: {s.activities} ({s.activities_last_day} fetched in the last 24 h)",

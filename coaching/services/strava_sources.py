@@ -28,6 +28,6 @@ class PerThreadSources(threading.local):
             self._source = StravalibSource(
                 client_id=client_id, client_secret=client_secret, api_url=runtime.settings.strava_api_url,
                 budget=self._budget_for_thread(shared) if self._budget_for_thread else shared,
-                timeout_s=runtime.settings.strava_request_timeout_s,
+                timeout_s=runtime.settings.strava_request_timeout_s, gate=runtime.strava_gate,
             )
         return self._source

@@ -19,7 +19,6 @@ from stravalib import Client
 
 from coaching.runtime import Runtime
 from coaching.store.models import PushSubscription
-from coaching.strava.client import StravaHttpSession
 from coaching.strava.errors import NotFound, StravaError, translate
 
 T = TypeVar("T")
@@ -51,8 +50,11 @@ def default_callback_url(runtime: Runtime) -> str:
 
 
 def _client(runtime: Runtime) -> Client:
-    source = runtime.strava
-    return Client(rate_limit_requests=False, requests_session=StravaHttpSession(source.api_url, source.timeout_s))
+    return Client(rate_limit_requests=False, requests_session=runtime.strava.http_session())
+
+
+def _url(runtime: Runtime, path: str) -> str:
+    return runtime.strava.endpoints.api(path)  # absolute: the 2027 host has no /api/v3 prefix
 
 
 def _call(what: str, fn: Callable[[], T]) -> T:
@@ -71,7 +73,7 @@ def subscribe(runtime: Runtime, callback_url: str | None = None) -> Subscription
     created = _call(
         "create push subscription",
         lambda: _client(runtime).protocol.post(
-            "/push_subscriptions",
+            _url(runtime, "push_subscriptions"),
             data={"client_id": client_id, "client_secret": client_secret, "callback_url": url, "verify_token": token},
         ),
     )
@@ -86,7 +88,7 @@ def show(runtime: Runtime) -> list[SubscriptionInfo]:
     client_id, client_secret = runtime.settings.require_strava_app()
     listed: Any = _call(
         "list push subscriptions",
-        lambda: _client(runtime).protocol.get("/push_subscriptions", client_id=client_id, client_secret=client_secret),
+        lambda: _client(runtime).protocol.get(_url(runtime, "push_subscriptions"), client_id=client_id, client_secret=client_secret),
     )
     if not isinstance(listed, list):
         raise StravaError("list push subscriptions: Strava's answer is not a list")
@@ -103,11 +105,12 @@ def unsubscribe(runtime: Runtime) -> list[int]:
     """Delete every subscription Strava lists for the app, and ours here. Returns the ids deleted."""
     client_id, client_secret = runtime.settings.require_strava_app()
     deleted = []
-    credentials = {"client_id": client_id, "client_secret": client_secret}
     for subscription_id in [info.id for info in show(runtime)]:
         try:
+            # Query parameters, as Strava's own recordings send them (API.md §4), not a DELETE body.
             _call("delete push subscription", partial(
-                _client(runtime).protocol.delete, "/push_subscriptions/{id}", id=subscription_id, data=credentials
+                _client(runtime).protocol.delete, _url(runtime, "push_subscriptions/{id}"), id=subscription_id,
+                client_id=client_id, client_secret=client_secret,
             ))
         except NotFound:
             pass  # already gone

@@ -19,7 +19,7 @@ from coaching.services.tokens import fresh_access_token
 from coaching.store.activities import ActivityRepository, GearRepository
 from coaching.store.athletes import AthleteRepository
 from coaching.strava.client import StravalibSource
-from coaching.strava.errors import AuthRevoked, MissingScope, NotFound
+from coaching.strava.errors import ApplicationInactive, AuthRevoked, MissingScope, NotFound
 from coaching.strava.parse import parse_activities, parse_gear
 
 log = logging.getLogger(__name__)
@@ -60,8 +60,12 @@ def sync_athlete(
         with sessions.begin() as session:
             state = AthleteRepository(session).sync_state(athlete_id)
             newest, backfill_done = state.newest_start_utc, state.backfill_done
+            if newest is not None and newest > now:
+                # Stored before the cursor was capped: start again from the newest real start.
+                newest = ActivityRepository(session).newest_start_utc(athlete_id, at_most=now) or (
+                    now - timedelta(days=policy.history_days))
         if newest is not None:
-            _sync_new(sessions, source, token, athlete_id, newest, policy, result)
+            _sync_new(sessions, source, token, athlete_id, newest, now, policy, result)
         if not backfill_done:
             _backfill(sessions, source, token, athlete_id, now, policy, result)
         with sessions.begin() as session:
@@ -77,6 +81,9 @@ def sync_athlete(
             state.last_success_at = state.last_attempt_at = now
             state.last_error = None
             result.backfill_done = state.backfill_done
+    except ApplicationInactive:
+        # The app's state, not the runner's: nothing recorded, so they stay due for the next run.
+        raise
     except (AuthRevoked, MissingScope) as error:
         with sessions.begin() as session:
             athletes = AthleteRepository(session)
@@ -92,6 +99,14 @@ def sync_athlete(
     finally:
         result.requests = source.budget.requests_made - requests_before
     return result
+
+
+def newest_real_start(starts: list[datetime], now: datetime) -> datetime | None:
+    """A watch with a wrong clock can upload a run that "starts" next year: as the `after=` cursor
+    it would hide every real activity until then. So the cursor is the newest start that is not
+    after the run's `now` (not `now` itself: a run that started before `now` but is uploaded after
+    this sync must still be found)."""
+    return max((start for start in starts if start <= now), default=None)
 
 
 def _store_page(
@@ -126,7 +141,7 @@ def _store_page(
 
 def _sync_new(
     sessions: sessionmaker[Session], source: StravalibSource, token: str, athlete_id: int,
-    newest: datetime, policy: SyncPolicy, result: SyncResult,
+    newest: datetime, now: datetime, policy: SyncPolicy, result: SyncResult,
 ) -> None:
     starts: list[datetime] = []
     seen: set[str] = set()
@@ -146,7 +161,7 @@ def _sync_new(
     if starts:
         with sessions.begin() as session:
             state = AthleteRepository(session).sync_state(athlete_id)
-            state.newest_start_utc = max([*starts, newest])
+            state.newest_start_utc = newest_real_start([*starts, newest], now) or newest
 
 
 def _backfill(
@@ -164,8 +179,8 @@ def _backfill(
         with sessions.begin() as session:
             state = AthleteRepository(session).sync_state(athlete_id)
             if starts:
-                newest = max(starts)
-                if state.newest_start_utc is None or newest > state.newest_start_utc:
+                newest = newest_real_start(starts, now)
+                if newest is not None and (state.newest_start_utc is None or newest > state.newest_start_utc):
                     state.newest_start_utc = newest
                 # One second past the oldest: `before` is exclusive and two activities may share a
                 # second; the store dedupes by id.

@@ -21,6 +21,8 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from coaching.runtime import Runtime
+from coaching.services.app_status import remember_app_state
+from coaching.services.capacity import place_freed
 from coaching.services.notify import tell_disconnected
 from coaching.services.strava_sources import PerThreadSources
 from coaching.services.tokens import NotConnected, fresh_access_token
@@ -31,7 +33,15 @@ from coaching.store.athletes import AthleteRepository
 from coaching.store.models import Activity, Athlete, WebhookEvent
 from coaching.store.tokens import TokenRepository
 from coaching.strava.client import StravalibSource
-from coaching.strava.errors import AuthRevoked, BadRequest, MissingScope, NotFound, RateLimited, StravaError
+from coaching.strava.errors import (
+    ApplicationInactive,
+    AuthRevoked,
+    BadRequest,
+    MissingScope,
+    NotFound,
+    RateLimited,
+    StravaError,
+)
 from coaching.strava.parse import ParseError, parse_activity, parse_gear
 
 log = logging.getLogger(__name__)
@@ -93,7 +103,8 @@ def _process_one(runtime: Runtime, source: StravalibSource, event_id: int, now: 
         session.expunge(row)
     try:
         outcome = _apply(runtime, source, row, now)
-    except RateLimited as error:
+    except (RateLimited, ApplicationInactive) as error:
+        # Not this event's fault: it waits, its attempts untouched, for a run Strava serves.
         _requeue(runtime, row, now, str(error), retry_at=now, count_attempt=False)
         return _BUDGET_SPENT
     except StravaError as error:
@@ -179,6 +190,7 @@ def drain_webhook_events(runtime: Runtime, now: datetime, chunk: int = 500, thre
         total.merge(part)
         handled = part.processed + part.ignored + part.failed + part.deferred
         if part.budget_exhausted or handled < chunk:
+            remember_app_state(runtime, now)
             return total
 
 
@@ -237,6 +249,7 @@ def _revoke(runtime: Runtime, source: StravalibSource, athlete_id: int, now: dat
     with runtime.sessions.begin() as session:
         erased = erase_athlete(session, athlete_id)
     log.info("athlete %s revoked access on Strava: %s rows erased", athlete_id, sum(erased.values()))
+    place_freed(runtime, now)
     return _Outcome("done", "athlete revoked access: all their data erased", erased=True)
 
 
@@ -253,6 +266,7 @@ def _refetch_activity(runtime: Runtime, source: StravalibSource, athlete_id: int
         with runtime.sessions.begin() as session:
             AthleteRepository(session).mark_disconnected(athlete_id, str(error))
         tell_disconnected(runtime, athlete_id, now, missing_scope=isinstance(error, MissingScope))
+        place_freed(runtime, now)
         return _Outcome("failed", str(error))
     parsed = None
     if raw is not None:

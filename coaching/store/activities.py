@@ -49,7 +49,8 @@ class ActivityRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def upsert(self, athlete_id: int, item: domain.Activity, *, private: bool, raw: dict) -> bool:
+    def upsert(self, athlete_id: int, item: domain.Activity, *, private: bool, raw: dict,
+               source: str = "strava") -> bool:
         """Insert or update one activity; True when it was new."""
         row = self.session.get(Activity, item.id)
         is_new = row is None
@@ -76,6 +77,7 @@ class ActivityRepository:
         row.manual = item.manual
         row.trainer = item.trainer
         row.private = private
+        row.source = source
         row.raw = raw
         return is_new
 
@@ -111,8 +113,11 @@ class ActivityRepository:
             query = query.where(Activity.athlete_id == athlete_id)
         return int(self.session.scalar(query) or 0)
 
-    def newest_start_utc(self, athlete_id: int) -> datetime | None:
-        return self.session.scalar(select(func.max(Activity.start_utc)).where(Activity.athlete_id == athlete_id))
+    def newest_start_utc(self, athlete_id: int, at_most: datetime | None = None) -> datetime | None:
+        query = select(func.max(Activity.start_utc)).where(Activity.athlete_id == athlete_id)
+        if at_most is not None:
+            query = query.where(Activity.start_utc <= at_most)
+        return self.session.scalar(query)
 
 
 class GearRepository:

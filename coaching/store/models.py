@@ -82,7 +82,9 @@ class Athlete(Base):
 
     @property
     def display_name(self) -> str:
-        return f"{self.first_name} {self.last_name}".strip() or f"athlete {self.strava_id}"
+        # A runner who joined with files alone has a negative placeholder for a Strava id.
+        fallback = f"athlete {self.strava_id}" if self.strava_id > 0 else (self.email or f"runner {self.id}")
+        return f"{self.first_name} {self.last_name}".strip() or fallback
 
 
 class StravaToken(Base):
@@ -122,6 +124,8 @@ class Activity(Base):
     manual: Mapped[bool] = mapped_column(Boolean, default=False)
     trainer: Mapped[bool] = mapped_column(Boolean, default=False)
     private: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Where it came from (0009): strava, or the file format it was imported from (fit, gpx, tcx).
+    source: Mapped[str] = mapped_column(String(12), default="strava", server_default="strava")
     raw: Mapped[dict] = mapped_column(JSON)
     fetched_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
 
@@ -364,3 +368,33 @@ class FindingAcknowledgement(Base):
     coach_name: Mapped[str] = mapped_column(String(200))
     note: Mapped[str] = mapped_column(Text, default="")
     acknowledged_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class StravaAppStatus(Base):
+    """Whether Strava serves our application (0006). An inactive app (its owner's Strava
+    subscription lapsed, API.md §6) answers every call with 403: that is recorded here once, for
+    `coach status`, the connect page and the operator's one email, and cleared when Strava answers
+    again. No runner is marked for it."""
+
+    __tablename__ = "strava_app_status"
+
+    application_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    inactive_since: Mapped[datetime | None] = mapped_column(UtcDateTime)  # None: Strava serves the app
+    last_refused_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # the latest 403 "Inactive"
+    reactivated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # the end of the last episode
+
+
+class WaitingRunner(Base):
+    """A runner waiting for a place while the app serves as many athletes as its Strava tier allows
+    (0008). Confirmed by a signed link; invited, first confirmed first, when a place frees up; the
+    place is held for them until the invitation expires."""
+
+    __tablename__ = "waiting_runners"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    invited_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    invite_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    joined_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -16,9 +16,11 @@ from stravalib import Client
 from stravalib.protocol import ApiV3
 from stravalib.util.limiter import RateLimiter
 
-from coaching.settings import REAL_STRAVA_URL
 from coaching.strava.budget import RequestBudget
-from coaching.strava.errors import translate
+from coaching.settings import REAL_STRAVA_URL
+from coaching.strava.endpoints import StravaEndpoints
+from coaching.strava.errors import NotFound, translate
+from coaching.strava.gate import ApplicationGate
 
 T = TypeVar("T")
 
@@ -38,17 +40,25 @@ class TokenGrant:
 
 
 class StravaHttpSession(requests.Session):
-    """Points stravalib (which hard-codes https://www.strava.com) at another origin, e.g. the fake,
-    and gives every request a timeout (stravalib sets none)."""
+    """Points stravalib (which hard-codes https://www.strava.com for OAuth) at another origin, e.g.
+    the fake, and gives every request a timeout (stravalib sets none). `hosts` maps further real
+    origins to where they are (the tests point https://www.api-v3.strava.com at the fake)."""
 
-    def __init__(self, api_url: str, timeout_s: float) -> None:
+    def __init__(self, api_url: str, timeout_s: float, hosts: Mapping[str, str] | None = None) -> None:
         super().__init__()
         self.origin = api_url.rstrip("/")
         self.timeout_s = timeout_s
+        self.hosts = {REAL_STRAVA_URL: self.origin, **{k.rstrip("/"): v.rstrip("/") for k, v in (hosts or {}).items()}}
+
+    def rewrite(self, url: str) -> str:
+        for real, there in self.hosts.items():
+            if real != there and (url == real or url.startswith(real + "/") or url.startswith(real + "?")):
+                return there + url[len(real):]
+        return url
 
     def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
-        if isinstance(url, str) and self.origin != REAL_STRAVA_URL:
-            url = url.replace(REAL_STRAVA_URL, self.origin, 1)
+        if isinstance(url, str):
+            url = self.rewrite(url)
         kwargs.setdefault("timeout", self.timeout_s)
         return super().request(method, url, *args, **kwargs)
 
@@ -73,6 +83,8 @@ class StravalibSource:
         api_url: str = REAL_STRAVA_URL,
         budget: RequestBudget | None = None,
         timeout_s: float = 30.0,
+        gate: ApplicationGate | None = None,
+        hosts: Mapping[str, str] | None = None,
     ) -> None:
         # stravalib warns on the root logger for every client built without its env vars; we refresh
         # tokens ourselves (with a margin, persisting the rotated token), so silence it.
@@ -80,9 +92,17 @@ class StravalibSource:
         self.client_id = client_id
         self._client_secret = client_secret
         self.api_url = api_url.rstrip("/")
+        self.endpoints = StravaEndpoints.from_url(self.api_url)
         self.budget = budget or RequestBudget()
+        # Shared by every source of one run (Runtime.strava_gate): an inactive app is asked once.
+        self.gate = gate or ApplicationGate()
         self.timeout_s = timeout_s
-        self._session = StravaHttpSession(self.api_url, timeout_s)
+        self.hosts = dict(hosts or {})
+        self._session = self.http_session()
+
+    def http_session(self) -> StravaHttpSession:
+        """A session for calls made beside this source's (the push subscription's)."""
+        return StravaHttpSession(self.endpoints.oauth_base, self.timeout_s, self.hosts)
 
     def __repr__(self) -> str:
         return f"StravalibSource(api_url={self.api_url!r}, client_id={self.client_id})"
@@ -96,12 +116,15 @@ class StravalibSource:
         return client.protocol
 
     def _call(self, what: str, fn: Callable[[], T], *, spends_budget: bool = True) -> T:
-        if spends_budget:
-            self.budget.check()
-        try:
-            return fn()
-        except Exception as error:  # translated once, here
-            raise translate(error, what) from error
+        def attempt() -> T:
+            if spends_budget:
+                self.budget.check()
+            try:
+                return fn()
+            except Exception as error:  # translated once, here
+                raise translate(error, what) from error
+
+        return self.gate.call(what, attempt)
 
     # OAuth ---------------------------------------------------------------------------------
 
@@ -113,7 +136,7 @@ class StravalibSource:
             state=state,
             approval_prompt=approval_prompt,  # type: ignore[arg-type]
         )
-        return url.replace(REAL_STRAVA_URL, self.api_url, 1)
+        return self._session.rewrite(url)
 
     def exchange_code(self, code: str) -> TokenGrant:
         protocol = self._protocol()
@@ -133,15 +156,27 @@ class StravalibSource:
         )
         return TokenGrant(access["access_token"], access["refresh_token"], int(access["expires_at"]))
 
-    def deauthorize(self, access_token: str) -> None:
+    def disconnect(self, access_token: str) -> str:
+        """Drop our access to the athlete: `POST /oauth/revoke` (RFC 7009, the client's id and
+        secret as HTTP Basic; revoking either token revokes both, API.md §6), and only while a
+        Strava answers 404 for it, `POST /oauth/deauthorize` (retired on 2027-06-01). Returns the
+        endpoint that did it."""
+        try:
+            self._call("revoke", lambda: self._revoke(access_token), spends_budget=False)
+            return "revoke"
+        except NotFound:
+            pass
         protocol = self._protocol(access_token)
-        # Strava documents /oauth/deauthorize; stravalib would prefix /api/v3. An absolute URL
-        # bypasses the prefix (STRAVALIB.md §2).
-        self._call(
-            "deauthorize",
-            lambda: protocol.post(f"{REAL_STRAVA_URL}/oauth/deauthorize"),
-            spends_budget=False,
+        # An absolute URL: stravalib would prefix /api/v3 to a relative one (STRAVALIB.md §2).
+        self._call("deauthorize", lambda: protocol.post(self.endpoints.oauth("deauthorize")), spends_budget=False)
+        return "deauthorize"
+
+    def _revoke(self, token: str) -> None:
+        response = self._session.post(
+            self.endpoints.oauth("revoke"), auth=(str(self.client_id), self._client_secret),
+            data={"token": token, "token_type_hint": "access_token"},
         )
+        response.raise_for_status()  # an HTTPError carries the response: `translate` reads it
 
     # Reads ---------------------------------------------------------------------------------
 
@@ -160,19 +195,19 @@ class StravalibSource:
         if before is not None:
             params["before"] = int(before.timestamp())
         protocol = self._protocol(access_token)
-        result = self._call("list activities", lambda: protocol.get("/athlete/activities", **params))
+        result = self._call("list activities", lambda: protocol.get(self.endpoints.api("athlete/activities"), **params))
         if not isinstance(result, list):
             raise translate(ValueError("activity list is not a JSON list"), "list activities")
         return result
 
     def get_athlete(self, access_token: str) -> dict:
         protocol = self._protocol(access_token)
-        return self._call("get athlete", lambda: protocol.get("/athlete"))
+        return self._call("get athlete", lambda: protocol.get(self.endpoints.api("athlete")))
 
     def get_activity(self, access_token: str, activity_id: int) -> dict:
         protocol = self._protocol(access_token)
-        return self._call("get activity", lambda: protocol.get(f"/activities/{int(activity_id)}"))
+        return self._call("get activity", lambda: protocol.get(self.endpoints.api(f"activities/{int(activity_id)}")))
 
     def get_gear(self, access_token: str, gear_id: str) -> dict:
         protocol = self._protocol(access_token)
-        return self._call("get gear", lambda: protocol.get(f"/gear/{gear_id}"))
+        return self._call("get gear", lambda: protocol.get(self.endpoints.api(f"gear/{gear_id}")))

@@ -47,6 +47,20 @@ class BadRequest(StravaError):
     """A 4xx that retrying will not fix (bad code, bad client id)."""
 
 
+class ApplicationInactive(StravaError):
+    """Strava answers every call of the app with 403 {"resource": "Application", "field": "Status",
+    "code": "Inactive"}: the app owner's Strava subscription lapsed (API.md §6). It is the app's
+    state, not any runner's: nobody is disconnected or failed for it, and the run stops."""
+
+    retryable = True  # once the owner reactivates the app; the next run asks once first
+
+
+# What `coach status`, the operator's email and the connect page tell the operator to do.
+REACTIVATE_APP = (
+    "the app owner needs an active Strava subscription; reactivate the app at strava.com/settings/api"
+)
+
+
 class RefreshTokenRejected(BadRequest, AuthRevoked):
     """Strava refused the stored refresh token (400, resource RefreshToken). Strava kills the old
     one as soon as it issues a new one, so an answer lost after the rotation leaves a dead token:
@@ -66,12 +80,22 @@ def _strava_errors(response: requests.Response | None) -> list[dict]:
     return [e for e in errors if isinstance(e, dict)] if isinstance(errors, list) else []
 
 
+def _is_application_inactive(status: int | None, errors: list[dict]) -> bool:
+    return status == 403 and any(
+        (e.get("resource"), e.get("field"), e.get("code")) == ("Application", "Status", "Inactive") for e in errors
+    )
+
+
 def translate(error: Exception, what: str) -> StravaError:
     """Map any exception raised while talking to Strava to one of ours. `what` names the call."""
     if isinstance(error, StravaError):
         return error
     response = getattr(error, "response", None)
     status = getattr(response, "status_code", None)
+    if isinstance(error, stravalib_exc.ApplicationInactive) or _is_application_inactive(
+        status, _strava_errors(response)
+    ):
+        return ApplicationInactive(f"{what}: Strava says this app is inactive (403); {REACTIVATE_APP}")
     if isinstance(error, stravalib_exc.AccessUnauthorized) or status == 401:
         errors = _strava_errors(response)
         if any(str(e.get("field", "")).endswith("_permission") for e in errors):

@@ -149,7 +149,7 @@ def parse_activity(raw: Any) -> ParsedActivity:
     )
     private = raw.get("private") is True or raw.get("visibility") == "only_me"
     try:
-        storable = _storable(raw)
+        storable = _storable(without_location(raw))
     except RecursionError:
         raise ParseError("activity is nested too deeply") from None
     return ParsedActivity(activity, athlete_id, private, tz_name, storable)
@@ -194,6 +194,25 @@ def _clean_text(text: str) -> str:
     except UnicodeEncodeError:
         text = text.encode("utf-8", "replace").decode("utf-8")
     return text
+
+
+# Where a runner was, at any depth of the record: the rules need none of it, and a copy of the
+# database must not show where runners live (API.md §5). Segment efforts carry their segment's
+# start and end points; photos carry where they were taken; the embed token opens the map.
+LOCATION_KEYS = frozenset({
+    "map", "polyline", "summary_polyline", "start_latlng", "end_latlng", "start_latitude", "start_longitude",
+    "end_latitude", "end_longitude", "latlng", "location", "location_city", "location_state", "location_country",
+    "segment_efforts", "photos", "embed_token",
+})
+
+
+def without_location(value: Any) -> Any:
+    """The record without LOCATION_KEYS anywhere in it (a copy; the input is not changed)."""
+    if isinstance(value, dict):
+        return {key: without_location(item) for key, item in value.items() if key not in LOCATION_KEYS}
+    if isinstance(value, list):
+        return [without_location(item) for item in value]
+    return value
 
 
 def _storable(raw: dict) -> dict:

@@ -27,6 +27,7 @@ from coaching.web import (
     routes_coach_preferences,
     routes_connect,
     routes_preferences,
+    routes_waitlist,
     routes_webhook,
 )
 from coaching.web.backfill import BackfillRunner
@@ -71,6 +72,7 @@ def create_app(runtime: Runtime, *, clock: Clock | None = None) -> FastAPI:
     app.include_router(routes_coach.router)
     app.include_router(routes_coach_invite.router)
     app.include_router(routes_coach_preferences.router)
+    app.include_router(routes_waitlist.router)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> Response:

@@ -8,8 +8,11 @@ import logging
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
-from coaching.services.connect import connect_athlete
-from coaching.strava.errors import BadRequest, StravaError
+from coaching.services.app_status import app_status, remember_app_state
+from coaching.services.capacity import Capacity, capacity_now, mark_joined, valid_invitation
+from coaching.services.connect import NoPlaceLeft, connect_athlete
+from coaching.store.models import Athlete
+from coaching.strava.errors import ApplicationInactive, BadRequest, StravaError
 from coaching.web.backfill import backfill_progress
 from coaching.web.context import web
 
@@ -20,18 +23,51 @@ router = APIRouter()
 REQUIRED_SCOPE = "activity:read_all"
 
 
+def _connecting_paused(ctx) -> bool:  # noqa: ANN001
+    """Strava made the app inactive (API.md §6): its consent page would only show an error."""
+    with ctx.runtime.sessions.begin() as db:
+        return app_status(db, ctx.runtime.settings.strava_client_id).inactive
+
+
+INVITE_COOKIE = "coach_invite"  # the waiting-list invitation a connection started with
+
+
+def _capacity(ctx) -> Capacity:  # noqa: ANN001
+    with ctx.runtime.sessions.begin() as db:
+        return capacity_now(db, ctx.runtime.settings.strava_athlete_capacity, ctx.clock())
+
+
+def _landing(ctx, request: Request, status_code: int = 200, **extra: object) -> Response:  # noqa: ANN001
+    signed_in = ctx.signed_in(request)
+    context = {"signed_in": signed_in is not None, "paused": _connecting_paused(ctx), "capacity": _capacity(ctx),
+               "invited": False, **extra}
+    return ctx.pages.render("landing.html", status_code=status_code, **context)
+
+
 @router.get("/")
 def landing(request: Request) -> Response:
-    ctx = web(request)
-    signed_in = ctx.signed_in(request)
-    return ctx.pages.render("landing.html", signed_in=signed_in is not None)
+    return _landing(web(request), request)
 
 
 @router.get("/connect")
 def connect(request: Request, force: int = 0) -> Response:
-    """Off to Strava's consent page; `force=1` shows it again after the runner unticked a scope."""
+    """Off to Strava's consent page; `force=1` shows it again after the runner unticked a scope.
+    Not while Strava keeps the app inactive, and not past the app's capacity (Strava would refuse
+    the runner on its own error page): then the landing page offers the waiting list, unless the
+    runner holds an invitation (`t`) or is connected already (reconnecting takes no new place)."""
     ctx = web(request)
+    if _connecting_paused(ctx):
+        return _landing(ctx, request, 503)
+    invite = request.query_params.get("t")
+    invited = valid_invitation(ctx.runtime, invite, ctx.clock()) is not None
+    # `returning=1`: a connected runner signing in from another browser (checked at the callback).
+    returning = request.query_params.get("returning") == "1"
+    if not invited and not returning and _capacity(ctx).places_left <= 0:
+        return _landing(ctx, request)
     response = RedirectResponse("/", status_code=303)
+    if invited and invite:
+        response.set_cookie(INVITE_COOKIE, invite, max_age=3600, httponly=True, samesite="lax",
+                            secure=ctx.signer.secure_cookies)
     state = ctx.signer.new_state(response)
     response.headers["location"] = ctx.runtime.strava.authorization_url(
         ctx.runtime.settings.strava_redirect_uri, state, approval_prompt="force" if force else "auto"
@@ -68,11 +104,35 @@ def callback(request: Request) -> Response:
     if not code or len(code) > 200:
         return ctx.pages.problem("Strava sent no sign-in code", "Please connect again.")
     try:
+        invited = valid_invitation(ctx.runtime, request.cookies.get(INVITE_COOKIE), ctx.clock())
+        capacity = ctx.runtime.settings.strava_athlete_capacity
+
+        def admit(db, strava_id: int) -> bool:  # noqa: ANN001
+            known = db.query(Athlete).filter_by(strava_id=strava_id).one_or_none()
+            return invited is not None or bool(known and known.connected) or \
+                capacity_now(db, capacity, ctx.clock()).places_left > 0
+
         with ctx.runtime.sessions.begin() as db:
             connected = connect_athlete(
                 db, ctx.runtime.strava, ctx.runtime.box, code=code, granted_scope=",".join(sorted(granted)),
                 now=ctx.clock(),
+                admit=admit,
             )
+            if invited is not None:
+                mark_joined(db, invited, db.get(Athlete, connected.athlete_id), ctx.clock())
+    except NoPlaceLeft as refused:
+        try:  # hand the grant back, so that Strava counts as many athletes as we do
+            ctx.runtime.strava.disconnect(refused.access_token)
+        except StravaError as error:
+            log.warning("could not hand back a grant past capacity: %s", error)
+        response = _landing(ctx, request)
+        ctx.signer.clear_state(response)
+        return response
+    except ApplicationInactive:
+        remember_app_state(ctx.runtime, ctx.clock())  # the landing page now says connecting is paused
+        response = _landing(ctx, request, 503)
+        ctx.signer.clear_state(response)
+        return response
     except BadRequest:
         # The code was used already (a reload of this page) or expired.
         response = ctx.pages.problem("That sign-in has expired", "Strava's sign-in codes work once and "
@@ -88,6 +148,7 @@ def callback(request: Request) -> Response:
     ctx.backfill.start(connected.athlete_id)
     response = RedirectResponse("/preferences?welcome=1", status_code=303)
     ctx.signer.clear_state(response)
+    response.delete_cookie(INVITE_COOKIE)
     ctx.signer.start_session(response, connected.athlete_id, connected.strava_id)
     return response
 

@@ -83,7 +83,8 @@ def test_every_strava_failure_s_exception_chain_and_debug_log_is_free_of_secrets
     failing(lambda: source.list_activities(access), StravaUnavailable)
     fake.revoke_athlete(strava_id)
     failing(lambda: source.list_activities(access), AuthRevoked)
-    failing(lambda: source.deauthorize(access), AuthRevoked)
+    # /oauth/revoke authenticates the client with HTTP Basic: a wrong secret must not leak either.
+    failing(lambda: _source(fake, secrets.values["wrong client secret"]).disconnect(access), AuthRevoked)
 
     hits = [hit for error in errors for hit in secrets.found_in(_chain(error), type(error).__name__)]
     hits += secrets.found_in(debug_logs.text, "DEBUG log")

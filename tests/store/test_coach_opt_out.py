@@ -34,7 +34,7 @@ def test_0005_adds_the_opt_out_column_keeping_every_coach_subscribed_and_downgra
         conn.execute(text("INSERT INTO coaches (name, email, timezone, created_at) "
                           "VALUES ('Old Coach', 'old@example.org', 'UTC', :now)"), {"now": NOW})
     upgrade(engine)
-    assert current_revision(engine) == head_revision() == "0005"
+    assert current_revision(engine) == head_revision()  # 0005 or any later one
     assert "unsubscribed_at" in _columns(engine)
     with engine.connect() as conn:
         assert conn.execute(text("SELECT name, unsubscribed_at FROM coaches")).all() == [("Old Coach", None)]

@@ -184,7 +184,7 @@ def test_an_account_is_erased_even_when_strava_cannot_be_told(env: WebEnv) -> No
         athlete = _athlete(env)
         wait_for_backfill(env, athlete.id)
         csrf = csrf_of(client.get("/preferences").text)
-        env.fake.inject_fault("/oauth/deauthorize", "500", count=1)
+        env.fake.inject_fault("/oauth/revoke", "500", count=1)
         deleted = client.post("/preferences/delete", data={"csrf": csrf, "confirm": "yes"})
     assert "Please remove Knee coach" in deleted.text
     with env.runtime.sessions.begin() as db:

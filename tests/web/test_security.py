@@ -13,12 +13,18 @@ from coaching.crypto import generate_key
 from coaching.runtime import Runtime
 from coaching.settings import Settings
 from coaching.web import create_app
+from coaching.store.db import make_engine, upgrade
 from coaching.web.security import QueryRedactingFilter
 
 
 def test_cookies_are_secure_when_the_app_is_served_over_https(tmp_path: Path) -> None:
+    # /connect reads the app's Strava state and capacity: the database must be migrated.
+    database_url = f"sqlite:///{tmp_path / 'coach.db'}"
+    engine = make_engine(database_url)
+    upgrade(engine)
+    engine.dispose()
     settings = Settings(
-        database_url=f"sqlite:///{tmp_path / 'unused.db'}", strava_client_id=CLIENT_ID, strava_client_secret=SECRET,
+        database_url=database_url, strava_client_id=CLIENT_ID, strava_client_secret=SECRET,
         token_key=generate_key(), link_secret=LINK_SECRET, public_url="https://coach.example.org",
         strava_redirect_uri="https://coach.example.org/strava/callback",
     )

@@ -62,6 +62,9 @@ def test_subscribe_show_process_and_unsubscribe_from_the_command_line(env: WebEn
     code, out = coach("strava", "unsubscribe")
     assert code == 0 and f"deleted subscription {subscription_id.group(1)}" in out
     assert coach("strava", "show")[1].strip() == "no push subscription"
+    # The client id and secret travel as query parameters, as Strava's recordings show, not in a body.
+    [delete] = [r for r in env.fake.requests_seen if r.route.startswith("DELETE")]
+    assert delete.query_names == {"client_id", "client_secret"} and delete.form_names == set()
 
 
 def test_backfill_imports_the_history_with_a_progress_bar(env: WebEnv, coach) -> None:  # type: ignore[no-untyped-def]

@@ -17,9 +17,12 @@ from coaching.runtime import Runtime
 from coaching.services.notify import DeliveryReport, deliver_due
 from coaching.settings import Settings
 from coaching.store.db import check_schema
+from flows._logging import attach_run_logs
 
 
 def build_runtime() -> Runtime:
+    """The first thing every flow run does: our log lines into its Prefect log, then the runtime."""
+    attach_run_logs()
     runtime = Runtime(Settings())
     check_schema(runtime.engine)
     return runtime

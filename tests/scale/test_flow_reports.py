@@ -14,41 +14,15 @@ from sqlalchemy.exc import OperationalError
 
 from coaching.fake_strava import FakeStrava
 from coaching.services.status import pipeline_status
-from coaching.sinks.smtp_sink import SmtpSink
-from scale_helpers import CLIENT_ID, CLIENT_SECRET, preloaded_runtime, roomy_fake, url_of
+from scale_helpers import roomy_fake
 
 pytestmark = pytest.mark.prefect
-
-
-@pytest.fixture(scope="module")
-def prefect_harness():
-    from prefect.testing.utilities import prefect_test_harness
-
-    with prefect_test_harness(server_startup_timeout=90):
-        yield
 
 
 @pytest.fixture
 def fake() -> Iterator[FakeStrava]:
     with roomy_fake(count=10, seed=29, days=28) as fake:
         yield fake
-
-
-@pytest.fixture
-def pipeline(engine, fake, tmp_path, monkeypatch):
-    """Ten connected, back-filled athletes, the flows' settings in the environment, an SMTP sink."""
-    runtime, ids = preloaded_runtime(engine, fake)
-    with SmtpSink(tmp_path) as smtp:
-        for key, value in {
-            "COACH_DATABASE_URL": url_of(engine), "COACH_STRAVA_API_URL": fake.base_url,
-            "COACH_STRAVA_CLIENT_ID": str(CLIENT_ID), "COACH_STRAVA_CLIENT_SECRET": CLIENT_SECRET,
-            "COACH_TOKEN_KEY": runtime.settings.token_key.get_secret_value(),  # type: ignore[union-attr]
-            "COACH_LINK_SECRET": "scale-link-secret", "COACH_SMTP_HOST": "127.0.0.1",
-            "COACH_SMTP_PORT": str(smtp.port), "COACH_SMTP_MODE": "insecure",
-        }.items():
-            monkeypatch.setenv(key, value)
-        yield runtime, ids, smtp
-    runtime.close()
 
 
 def _rows(markdown: str) -> dict[str, str]:

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -44,3 +50,27 @@ def pipeline(engine, fake, tmp_path, monkeypatch):
             monkeypatch.setenv(key, value)
         yield runtime, ids, smtp
     runtime.close()
+
+
+@pytest.fixture
+def prefect_home(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
+    """A PREFECT_HOME whose database is already migrated: migrating a fresh one takes longer than
+    the rest of the test, so it is done once per Prefect version and kept in pytest's cache (when
+    the cache is on; under -p no:cacheprovider every run migrates)."""
+    import prefect
+
+    cache = getattr(request.config, "cache", None)
+    template = Path(cache.mkdir(f"prefect-home-{prefect.__version__}")) if cache else tmp_path / "template"
+    template.mkdir(exist_ok=True)
+    if not (template / "prefect.db").exists():
+        staging = Path(tempfile.mkdtemp(dir=template))  # parallel test processes each migrate their own
+        env = {**os.environ, "PREFECT_HOME": str(staging), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+        env.pop("PREFECT_API_URL", None)
+        subprocess.run([sys.executable, "-m", "prefect", "server", "database", "upgrade", "-y"], env=env,
+                       check=True, capture_output=True, timeout=300)
+        os.replace(staging / "prefect.db", template / "prefect.db")  # atomic: readers see all or nothing
+        shutil.rmtree(staging, ignore_errors=True)
+    home = tmp_path / "prefect"
+    home.mkdir()
+    shutil.copy(template / "prefect.db", home / "prefect.db")
+    return home

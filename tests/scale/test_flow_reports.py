@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy.exc import OperationalError
 
 from coaching.fake_strava import FakeStrava
 from coaching.services.status import pipeline_status
+from coaching.store.athletes import CoachRepository
 from scale_helpers import roomy_fake
 
 pytestmark = pytest.mark.prefect
@@ -58,8 +59,9 @@ def test_the_nightly_run_is_a_few_batch_tasks_and_its_artifact_says_what_coach_s
     expected = {
         "athletes": "10", "synced": "9", "sync failed": "1", "new activities": "1",
         "strava requests": str(summary["strava_requests"]), "evaluated": "10",
-        "alerts queued": str(summary["alerts_queued"]), "messages sent": str(summary["messages_sent"]),
-        "messages waiting": str(summary["messages_waiting"]),
+        "alerts queued": str(summary["alerts_queued"]), "messages queued": str(summary["messages_queued"]),
+        "messages sent": str(summary["messages_sent"]), "messages waiting": str(summary["messages_waiting"]),
+        "deliveries sent": str(summary["deliveries_sent"]), "outbox waiting": str(summary["outbox_waiting"]),
     }
     assert {key: rows.get(key) for key in expected} == expected
     assert "| StravaUnavailable | 1 |" in artifact.data  # failure reasons
@@ -69,15 +71,57 @@ def test_the_nightly_run_is_a_few_batch_tasks_and_its_artifact_says_what_coach_s
     for rule, count in summary["findings_by_rule"].items():
         assert f"| {rule} | {count} |" in artifact.data
     assert rows["strava budget"].startswith("15-minute window ")
-    assert summary["alerts_queued"] > 0 and summary["messages_sent"] == len(smtp.received) > 0
+    assert summary["alerts_queued"] > 0 and summary["deliveries_sent"] == len(smtp.received) > 0
+    # The run's own messages add up: alerts (and check-in prompts) queued = sent + failed + ...
+    assert summary["messages_queued"] >= summary["alerts_queued"]
+    assert summary["messages_queued"] == sum(summary[f"messages_{fate}"] for fate in
+                                             ("sent", "failed", "cancelled", "waiting"))
 
     # `coach status` reads the same night back from the database.
     with runtime.sessions.begin() as session:
         status = pipeline_status(session, datetime.now(timezone.utc), athlete_limit=20)
     assert status.failing == 1 and status.athletes_detail[0].athlete_id == failed  # failing ones first
     assert status.findings_by_rule == summary["findings_by_rule"]
-    assert status.messages.get("queued", 0) == summary["messages_waiting"]
+    assert status.messages.get("queued", 0) == summary["outbox_waiting"]
     assert status.messages.get("sent", 0) == summary["messages_sent"]
+
+
+def test_each_flows_artifact_counts_its_own_messages_whichever_run_sent_them(prefect_harness, pipeline, monkeypatch):
+    """Two flows running together each deliver whatever is due: the weekly run's summaries sent
+    by another run's delivery still count as sent in its artifact, and nobody else's."""
+    from prefect import task
+    from prefect.cache_policies import NO_CACHE
+
+    import flows.weekly as weekly
+    from coaching.services.notify import DeliveryReport, deliver_due
+    from flows.nightly import nightly
+
+    runtime, ids, smtp = pipeline
+    monday = datetime(2026, 11, 30, 9, 0, tzinfo=timezone.utc)
+
+    @task(cache_policy=NO_CACHE)
+    def someone_else_delivers(runtime, now):  # noqa: ANN001, ANN202
+        deliver_due(runtime, now)  # as if the nightly's delivery step took them first
+        return DeliveryReport()
+
+    monkeypatch.setattr(weekly, "deliver", someone_else_delivers)
+    summary = weekly.weekly_summaries(now_iso=monday.isoformat())
+    assert (summary["summaries_queued"], summary["messages_queued"], summary["messages_sent"]) == (10, 10, 10)
+    assert summary["deliveries_sent"] == 0 and summary["messages_waiting"] == 0
+    assert len(smtp.received) == 10
+
+    # A night after it queues and sends its own alerts; its artifact does not claim the summaries.
+    night = nightly()  # (the preloaded athletes were synced an hour before the wall clock's now)
+    assert night["alerts_queued"] > 0
+    assert night["messages_queued"] == night["messages_sent"] == night["deliveries_sent"] == len(smtp.received) - 10
+
+    with runtime.sessions.begin() as session:
+        coaches = CoachRepository(session)
+        coach = coaches.upsert(name="Cora", email="cora@example.org", timezone="Europe/Berlin")
+        coaches.grant_consent(coach.id, ids[0])
+    digests = weekly.coach_digests(now_iso=monday.isoformat())
+    assert (digests["digests_queued"], digests["messages_queued"], digests["messages_sent"]) == (1, 1, 1)
+    assert digests["deliveries_sent"] == 0  # someone else's delivery sent it
 
 
 def test_the_weekly_steps_retry_a_database_hiccup_and_nothing_else(prefect_harness, pipeline, monkeypatch):

@@ -82,7 +82,7 @@ def rotate_keys() -> None:
 
 
 def _register_optional_commands() -> None:
-    from coaching.cli import demo, pipeline, serve, status, strava, web  # noqa: F401  (they register on `app`)
+    from coaching.cli import demo, fake_strava, pipeline, serve, status, strava, web  # noqa: F401  (they register on `app`)
 
     try:
         from coaching.cli.evaluate import register as register_evaluate

@@ -95,11 +95,13 @@ def test_a_nightly_run_deployed_with_prefect_deploy_runs_on_a_process_worker_and
                        {**clean_env(PREFECT_API_URL=api, PREFECT_HOME=str(tmp_path / "worker-home"),
                                     PREFECT_WORKER_QUERY_SECONDS="1"), **coach}, tmp_path, tmp_path)
         children.append(worker)
-        nightly_id = deployments["nightly"]["id"]
-        # A whole night now, as the runbook says: local_hour null, and here an explicit instant.
-        run = poll("the run to be created", lambda: api_call(
-            "POST", f"{api}/deployments/{nightly_id}/create_flow_run",
-            json={"parameters": {"local_hour": None, "now_iso": NOW.isoformat()}}), 30, *children)
+        # A whole night now, as the runbook says (local_hour null), here at an explicit instant.
+        started = prefect_cli(["deployment", "run", "nightly/nightly", "--param", "local_hour=null",
+                               "--param", f"now_iso={NOW.isoformat()}"], client_env, tmp_path)
+        assert started.returncode == 0, started.stdout + started.stderr
+        run_id = re.search(r"UUID: ([0-9a-f-]{36})", started.stdout).group(1)  # type: ignore[union-attr]
+        run = api_call("GET", f"{api}/flow_runs/{run_id}")
+        assert run["parameters"] == {"local_hour": None, "now_iso": NOW.isoformat(), "fan_out": 0}
 
         def finished() -> dict | None:
             state = (api_call("GET", f"{api}/flow_runs/{run['id']}") or {}).get("state") or {}

@@ -12,14 +12,19 @@ from typing import Any
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
 from coaching.runtime import Runtime
 from coaching.services.notify import DeliveryReport, deliver_due
 from coaching.settings import Settings
 from coaching.store.db import check_schema
+from coaching.store.outbox import OutboxRepository
+from flows._logging import attach_run_logs
 
 
 def build_runtime() -> Runtime:
+    """The first thing every flow run does: our log lines into its Prefect log, then the runtime."""
+    attach_run_logs()
     runtime = Runtime(Settings())
     check_schema(runtime.engine)
     return runtime
@@ -55,6 +60,13 @@ def database_hiccup(task: Any, task_run: Any, state: Any) -> bool:
 
 # Every step of every flow: twice more, only when the database connection failed.
 RETRIES: dict[str, Any] = {"retries": 2, "retry_delay_seconds": [10, 60], "retry_condition_fn": database_hiccup}
+
+
+def delivery_summary(session: Session, delivery: DeliveryReport) -> dict[str, int]:
+    """What this run's delivery step did (any run's messages), and what the outbox still holds."""
+    return {"deliveries_sent": delivery.sent, "deliveries_failed": delivery.failed,
+            "deliveries_cancelled": delivery.cancelled,
+            "outbox_waiting": OutboxRepository(session).counts_by_status().get("queued", 0)}
 
 
 @task(cache_policy=NO_CACHE, **RETRIES)

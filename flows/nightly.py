@@ -23,8 +23,8 @@ from coaching.services.claims import Night, connected_zones, ensure_sync_states
 from coaching.services.notify import DeliveryReport
 from coaching.services.status import budget_line, stored_budget, summary_markdown
 from coaching.services.webhooks import WebhookReport, drain_webhook_events
-from coaching.store.outbox import OutboxRepository
-from flows._runtime import RETRIES, build_runtime, deliver, run_now, worker_id
+from coaching.services.run_messages import NIGHT_KINDS, run_messages
+from flows._runtime import RETRIES, build_runtime, deliver, delivery_summary, run_now, worker_id
 
 WORKER_DEPLOYMENT = "nightly-worker/nightly-worker"
 
@@ -72,18 +72,18 @@ def _options(batch_size: int | None, strava_threads: int, webhook_reconcile_days
 
 
 def _finish(runtime: Runtime, title: str, key: str, report: NightReport, delivery: DeliveryReport,
-            extra: dict[str, Any]) -> dict[str, Any]:
+            now: datetime, extra: dict[str, Any]) -> dict[str, Any]:
     summary: dict[str, Any] = report.as_summary()
     athletes = summary["athletes"] or 0
     summary["requests_per_athlete"] = round(summary["strava_requests"] / athletes, 3) if athletes else 0.0
     client_id = runtime.settings.strava_client_id
     with runtime.sessions.begin() as session:
-        waiting = OutboxRepository(session).counts_by_status().get("queued", 0)
+        # The messages this run queued for its own athletes, whichever run sent them.
+        own = run_messages(session, now, NIGHT_KINDS, "athlete", report.athlete_ids)
+        summary.update(own.as_summary(), **delivery_summary(session, delivery))
         # What every worker together has left, as `coach status` shows it.
         budget = stored_budget(session, client_id, runtime.clock()) if client_id is not None else None
-    summary.update(messages_sent=delivery.sent, messages_failed=delivery.failed,
-                   messages_cancelled=delivery.cancelled, messages_waiting=waiting,
-                   strava_budget=budget_line(budget, runtime.settings.strava_budget_margin), **extra)
+    summary.update(strava_budget=budget_line(budget, runtime.settings.strava_budget_margin), **extra)
     get_run_logger().info("%s: %s", title, {k: v for k, v in summary.items() if k != "failures"})
     create_markdown_artifact(key=key, markdown=summary_markdown(title, summary, summary["failures"]),
                              description=title)
@@ -117,7 +117,7 @@ def nightly(
         })
         report = work_the_night(runtime, night, now, _options(batch_size, strava_threads, webhook_reconcile_days, runtime))
         delivery = deliver(runtime, now)
-        return _finish(runtime, "Nightly run", "nightly-summary", report, delivery, {
+        return _finish(runtime, "Nightly run", "nightly-summary", report, delivery, now, {
             "worker_runs": workers, "webhook_events_applied": events.processed,
             "webhook_events_ignored": events.ignored, "webhook_events_failed": events.failed,
             "webhook_events_deferred": events.deferred,
@@ -143,7 +143,7 @@ def nightly_worker(
         night = plan_night(runtime, now, local_hour, athlete_ids, time_zones)
         report = work_the_night(runtime, night, now, _options(batch_size, strava_threads, webhook_reconcile_days, runtime))
         delivery = deliver(runtime, now)
-        return _finish(runtime, "Nightly worker", "nightly-worker-summary", report, delivery, {})
+        return _finish(runtime, "Nightly worker", "nightly-worker-summary", report, delivery, now, {})
     finally:
         runtime.close()
 

@@ -27,7 +27,8 @@ from coaching.services.status import summary_markdown
 from coaching.services.weekly import DigestRanking, queue_coach_digests, queue_weekly_summaries, week_just_ended
 from coaching.store.athletes import AthleteRepository, CoachRepository
 from coaching.store.outbox import OutboxRepository
-from flows._runtime import RETRIES, build_runtime, deliver, run_now
+from coaching.services.run_messages import run_messages
+from flows._runtime import RETRIES, build_runtime, deliver, delivery_summary, run_now
 
 MONDAY = 0
 
@@ -85,8 +86,10 @@ def weekly_summaries(now_iso: str | None = None, local_hour: int | None = None) 
     try:
         queued = queue_summaries(runtime, now, local_hour)
         delivery = deliver(runtime, now)
-        summary = {"summaries_queued": queued, "messages_sent": delivery.sent,
-                   "messages_failed": delivery.failed, "messages_cancelled": delivery.cancelled}
+        summary: dict[str, Any] = {"summaries_queued": queued}
+        with runtime.sessions.begin() as session:  # this run's summaries, whichever run sent them
+            summary.update(run_messages(session, now, ["weekly_summary"], "athlete").as_summary(),
+                           **delivery_summary(session, delivery))
         get_run_logger().info("weekly summaries: %s", summary)
         create_markdown_artifact(key="weekly-summaries", markdown=summary_markdown("Weekly summaries", summary),
                                  description="Weekly summaries run")
@@ -108,9 +111,13 @@ def coach_digests(coach_ids: list[int] | None = None, now_iso: str | None = None
             lines += [f"| {name} | {score} | {reason} |" for name, score, reason in ranking.rows]
             create_markdown_artifact(key=f"coach-{ranking.coach_id}-digest", markdown="\n".join(lines),
                                      description="Weekly coach digest")
-        summary = {"digests_queued": sum(r.queued for r in rankings), "messages_sent": delivery.sent,
-                   "messages_failed": delivery.failed, "messages_cancelled": delivery.cancelled}
+        summary: dict[str, Any] = {"digests_queued": sum(r.queued for r in rankings)}
+        with runtime.sessions.begin() as session:  # this run's digests, whichever run sent them
+            summary.update(run_messages(session, now, ["coach_digest"], "coach").as_summary(),
+                           **delivery_summary(session, delivery))
         get_run_logger().info("coach digests: %s", summary)
+        create_markdown_artifact(key="coach-digests", markdown=summary_markdown("Coach digests", summary),
+                                 description="Coach digests run")
         return summary
     finally:
         runtime.close()

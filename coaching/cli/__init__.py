@@ -93,7 +93,7 @@ def rotate_keys() -> None:
 
 
 def _register_optional_commands() -> None:
-    from coaching.cli import demo, import_files, pipeline, serve, status, strava, web  # noqa: F401  (they register on `app`)
+    from coaching.cli import demo, fake_strava, import_files, pipeline, serve, status, strava, web  # noqa: F401  (they register on `app`)
 
     try:
         from coaching.cli.evaluate import register as register_evaluate

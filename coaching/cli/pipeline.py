@@ -34,17 +34,3 @@ def digest(coach: list[int] = typer.Option(None, help="Only these coach ids (def
     from flows.weekly import coach_digests
 
     typer.echo(json.dumps(guarded(lambda: coach_digests(coach_ids=coach or None)), indent=2))
-
-
-@app.command("fake-strava")
-def fake_strava(
-    port: int = typer.Option(8765, help="Port on 127.0.0.1."),
-    athletes: int = typer.Option(6, help="How many synthetic runners to seed."),
-    seed: int = typer.Option(42, help="Random seed for the synthetic histories."),
-) -> None:
-    """Run the local stand-in for the Strava API (for trying things out without a Strava app)."""
-    from datetime import date, timedelta
-
-    from coaching.fake_strava import serve_forever
-
-    serve_forever(port=port, athletes=athletes, seed=seed, end_date=date.today() - timedelta(days=1))

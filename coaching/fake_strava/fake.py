@@ -18,6 +18,7 @@ from coaching.fake_strava import documents
 from coaching.fake_strava.api import Api, SeenRequest
 from coaching.fake_strava.changes import ActivityChanges
 from coaching.fake_strava.config import FakeStravaConfig
+from coaching.fake_strava.control import Control
 from coaching.fake_strava.counters import RequestCounters, RequestStats
 from coaching.fake_strava.faults import FaultPlan
 from coaching.fake_strava.oauth import OAuthState
@@ -54,6 +55,7 @@ class FakeStrava:
         self._changes = ActivityChanges(self._store, self._oauth, self._webhooks)
         self._server: FakeHttpServer | None = None
         self._thread: threading.Thread | None = None
+        self.control = Control(self)  # GET /_fake/stats and friends, for a dry run from outside
 
     # Lifecycle ---------------------------------------------------------------------------
 
@@ -63,6 +65,7 @@ class FakeStrava:
         front = HttpFront(
             self._api, lock=self._lock, counters=self._counters, faults=self._faults, oauth=self._oauth,
             latency_s=lambda: self._latency_s, timeout_fault_s=self.config.timeout_fault_s,
+            control=self.control.handle,
         )
         self._server = FakeHttpServer(self.config.host, self.config.port, front)
         self._thread = threading.Thread(

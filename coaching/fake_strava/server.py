@@ -30,6 +30,7 @@ class HttpFront:
         oauth: OAuthState,
         latency_s: Callable[[], float],
         timeout_fault_s: float,
+        control: Callable[[Request], Reply] | None = None,
     ) -> None:
         self.api = api
         self.lock = lock
@@ -38,10 +39,14 @@ class HttpFront:
         self.oauth = oauth
         self.latency_s = latency_s
         self.timeout_fault_s = timeout_fault_s
+        self.control = control  # the /_fake/ paths (control.py): not Strava's, so not counted
         self.stopping = threading.Event()
         self.connections: set[socket.socket] = set()
 
     def serve(self, handler: BaseHTTPRequestHandler, request: Request) -> None:
+        if self.control is not None and request.path.startswith("/_fake/"):
+            reply = self.control(request)
+            return _write(handler, reply, _encode(reply))
         with self.lock:
             owner = self.oauth.owner_of(request.bearer)
             self.counters.record(request.path, route_name(request.method, request.path), owner)

@@ -6,6 +6,7 @@ We keep Strava's raw JSON (stravalib's models drop unknown keys, turn unknown sp
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass
 from datetime import datetime
@@ -63,6 +64,18 @@ class StravaHttpSession(requests.Session):
         return super().request(method, url, *args, **kwargs)
 
 
+class _OriginLog(logging.LoggerAdapter):
+    """stravalib's protocol logs each request's URL (`GET 'https://www.strava.com/api/v3/...'`)
+    before our session sends it elsewhere: log the origin it really goes to."""
+
+    def __init__(self, logger: logging.Logger, origin: str) -> None:
+        super().__init__(logger, {})
+        self.origin = origin
+
+    def process(self, msg: Any, kwargs: Any) -> tuple[Any, Any]:
+        return (msg.replace(REAL_STRAVA_URL, self.origin) if isinstance(msg, str) else msg), kwargs
+
+
 class _BudgetRecorder(RateLimiter):
     """Replaces stravalib's sleeping limiter: record the headers, never sleep."""
 
@@ -113,6 +126,8 @@ class StravalibSource:
             rate_limiter=_BudgetRecorder(self.budget),
             requests_session=self._session,
         )
+        if self.api_url != REAL_STRAVA_URL:
+            client.protocol.log = _OriginLog(client.protocol.log, self.api_url)  # type: ignore[assignment]
         return client.protocol
 
     def _call(self, what: str, fn: Callable[[], T], *, spends_budget: bool = True) -> T:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import socket
 import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -84,3 +85,9 @@ def url_of(engine: Engine) -> str:
         schema = connection.execute(text("select current_schema()")).scalar_one()
     base = os.environ["COACH_TEST_DATABASE_URL"]
     return f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{schema}"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

@@ -4,13 +4,10 @@ stops it (and the Prefect server it started) cleanly."""
 from __future__ import annotations
 
 import os
-import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -18,40 +15,11 @@ import pytest
 import requests
 
 from coaching.store.db import make_engine, upgrade
+from scale_helpers import free_port
 
 pytestmark = pytest.mark.slow  # 20-60 s on 2 cores: a Prefect server starts, then stops
 
 NAMES = {"nightly", "nightly-worker", "weekly-summaries", "coach-digests"}
-
-
-@pytest.fixture
-def prefect_home(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
-    """A PREFECT_HOME whose database is already migrated: migrating a fresh one takes longer than
-    the rest of the test, so it is done once per Prefect version and kept in pytest's cache (when
-    the cache is on; under -p no:cacheprovider every run migrates)."""
-    import prefect
-
-    cache = getattr(request.config, "cache", None)
-    template = Path(cache.mkdir(f"prefect-home-{prefect.__version__}")) if cache else tmp_path / "template"
-    template.mkdir(exist_ok=True)
-    if not (template / "prefect.db").exists():
-        staging = Path(tempfile.mkdtemp(dir=template))  # parallel test processes each migrate their own
-        env = {**os.environ, "PREFECT_HOME": str(staging), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
-        env.pop("PREFECT_API_URL", None)
-        subprocess.run([sys.executable, "-m", "prefect", "server", "database", "upgrade", "-y"], env=env,
-                       check=True, capture_output=True, timeout=300)
-        os.replace(staging / "prefect.db", template / "prefect.db")  # atomic: readers see all or nothing
-        shutil.rmtree(staging, ignore_errors=True)
-    home = tmp_path / "prefect"
-    home.mkdir()
-    shutil.copy(template / "prefect.db", home / "prefect.db")
-    return home
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _poll(what: str, fn, timeout_s: float, log: Path):
@@ -71,7 +39,7 @@ def test_coach_serve_registers_and_schedules_every_deployment_and_stops_on_one_s
     engine = make_engine(f"sqlite:///{tmp_path / 'coach.db'}")
     upgrade(engine)
     engine.dispose()
-    port = _free_port()
+    port = free_port()
     api = f"http://127.0.0.1:{port}/api"
     env = {key: value for key, value in os.environ.items() if not key.startswith(("PREFECT_", "COACH_"))}
     env.update({

@@ -8,47 +8,23 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy.exc import OperationalError
 
 from coaching.fake_strava import FakeStrava
 from coaching.services.status import pipeline_status
-from coaching.sinks.smtp_sink import SmtpSink
-from scale_helpers import CLIENT_ID, CLIENT_SECRET, preloaded_runtime, roomy_fake, url_of
+from coaching.store.athletes import CoachRepository
+from scale_helpers import roomy_fake
 
 pytestmark = pytest.mark.prefect
-
-
-@pytest.fixture(scope="module")
-def prefect_harness():
-    from prefect.testing.utilities import prefect_test_harness
-
-    with prefect_test_harness(server_startup_timeout=90):
-        yield
 
 
 @pytest.fixture
 def fake() -> Iterator[FakeStrava]:
     with roomy_fake(count=10, seed=29, days=28) as fake:
         yield fake
-
-
-@pytest.fixture
-def pipeline(engine, fake, tmp_path, monkeypatch):
-    """Ten connected, back-filled athletes, the flows' settings in the environment, an SMTP sink."""
-    runtime, ids = preloaded_runtime(engine, fake)
-    with SmtpSink(tmp_path) as smtp:
-        for key, value in {
-            "COACH_DATABASE_URL": url_of(engine), "COACH_STRAVA_API_URL": fake.base_url,
-            "COACH_STRAVA_CLIENT_ID": str(CLIENT_ID), "COACH_STRAVA_CLIENT_SECRET": CLIENT_SECRET,
-            "COACH_TOKEN_KEY": runtime.settings.token_key.get_secret_value(),  # type: ignore[union-attr]
-            "COACH_LINK_SECRET": "scale-link-secret", "COACH_SMTP_HOST": "127.0.0.1",
-            "COACH_SMTP_PORT": str(smtp.port), "COACH_SMTP_MODE": "insecure",
-        }.items():
-            monkeypatch.setenv(key, value)
-        yield runtime, ids, smtp
-    runtime.close()
 
 
 def _task_names_once_recorded(client, run_id, done, timeout_s: float = 30.0) -> list[str]:  # noqa: ANN001
@@ -100,8 +76,9 @@ def test_the_nightly_run_is_a_few_batch_tasks_and_its_artifact_says_what_coach_s
     expected = {
         "athletes": "10", "synced": "9", "sync failed": "1", "new activities": "1",
         "strava requests": str(summary["strava_requests"]), "evaluated": "10",
-        "alerts queued": str(summary["alerts_queued"]), "messages sent": str(summary["messages_sent"]),
-        "messages waiting": str(summary["messages_waiting"]),
+        "alerts queued": str(summary["alerts_queued"]), "messages queued": str(summary["messages_queued"]),
+        "messages sent": str(summary["messages_sent"]), "messages waiting": str(summary["messages_waiting"]),
+        "deliveries sent": str(summary["deliveries_sent"]), "outbox waiting": str(summary["outbox_waiting"]),
     }
     assert {key: rows.get(key) for key in expected} == expected
     assert "| StravaUnavailable | 1 |" in artifact.data  # failure reasons
@@ -111,15 +88,57 @@ def test_the_nightly_run_is_a_few_batch_tasks_and_its_artifact_says_what_coach_s
     for rule, count in summary["findings_by_rule"].items():
         assert f"| {rule} | {count} |" in artifact.data
     assert rows["strava budget"].startswith("15-minute window ")
-    assert summary["alerts_queued"] > 0 and summary["messages_sent"] == len(smtp.received) > 0
+    assert summary["alerts_queued"] > 0 and summary["deliveries_sent"] == len(smtp.received) > 0
+    # The run's own messages add up: alerts (and check-in prompts) queued = sent + failed + ...
+    assert summary["messages_queued"] >= summary["alerts_queued"]
+    assert summary["messages_queued"] == sum(summary[f"messages_{fate}"] for fate in
+                                             ("sent", "failed", "cancelled", "waiting"))
 
     # `coach status` reads the same night back from the database.
     with runtime.sessions.begin() as session:
         status = pipeline_status(session, runtime.clock(), athlete_limit=20)
     assert status.failing == 1 and status.athletes_detail[0].athlete_id == failed  # failing ones first
     assert status.findings_by_rule == summary["findings_by_rule"]
-    assert status.messages.get("queued", 0) == summary["messages_waiting"]
+    assert status.messages.get("queued", 0) == summary["outbox_waiting"]
     assert status.messages.get("sent", 0) == summary["messages_sent"]
+
+
+def test_each_flows_artifact_counts_its_own_messages_whichever_run_sent_them(prefect_harness, pipeline, monkeypatch):
+    """Two flows running together each deliver whatever is due: the weekly run's summaries sent
+    by another run's delivery still count as sent in its artifact, and nobody else's."""
+    from prefect import task
+    from prefect.cache_policies import NO_CACHE
+
+    import flows.weekly as weekly
+    from coaching.services.notify import DeliveryReport, deliver_due
+    from flows.nightly import nightly
+
+    runtime, ids, smtp = pipeline
+    monday = datetime(2026, 11, 30, 9, 0, tzinfo=timezone.utc)
+
+    @task(cache_policy=NO_CACHE)
+    def someone_else_delivers(runtime, now):  # noqa: ANN001, ANN202
+        deliver_due(runtime, now)  # as if the nightly's delivery step took them first
+        return DeliveryReport()
+
+    monkeypatch.setattr(weekly, "deliver", someone_else_delivers)
+    summary = weekly.weekly_summaries(now_iso=monday.isoformat())
+    assert (summary["summaries_queued"], summary["messages_queued"], summary["messages_sent"]) == (10, 10, 10)
+    assert summary["deliveries_sent"] == 0 and summary["messages_waiting"] == 0
+    assert len(smtp.received) == 10
+
+    # A night after it queues and sends its own alerts; its artifact does not claim the summaries.
+    night = nightly(now_iso=runtime.clock().isoformat())  # (the preloaded athletes were synced an hour before)
+    assert night["alerts_queued"] > 0
+    assert night["messages_queued"] == night["messages_sent"] == night["deliveries_sent"] == len(smtp.received) - 10
+
+    with runtime.sessions.begin() as session:
+        coaches = CoachRepository(session)
+        coach = coaches.upsert(name="Cora", email="cora@example.org", timezone="Europe/Berlin")
+        coaches.grant_consent(coach.id, ids[0])
+    digests = weekly.coach_digests(now_iso=monday.isoformat())
+    assert (digests["digests_queued"], digests["messages_queued"], digests["messages_sent"]) == (1, 1, 1)
+    assert digests["deliveries_sent"] == 0  # someone else's delivery sent it
 
 
 def test_the_weekly_steps_retry_a_database_hiccup_and_nothing_else(prefect_harness, pipeline, monkeypatch):

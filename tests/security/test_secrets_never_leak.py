@@ -187,8 +187,8 @@ def test_a_whole_night_and_week_at_debug_leave_no_secret_in_logs_artifacts_datab
 
     # The run did what the search is about: the failure paths logged, the messages went out.
     log_text = log_path.read_text(encoding="utf-8")
-    assert first["sync_failed"] + first["disconnected"] >= 2 and first["messages_failed"] >= 1, first
-    assert second["messages_sent"] >= 1 and weekly["summaries_queued"] >= 1 and digest["digests_queued"] == 1
+    assert first["sync_failed"] + first["disconnected"] >= 2 and first["deliveries_failed"] >= 1, first
+    assert second["deliveries_sent"] >= 1 and weekly["summaries_queued"] >= 1 and digest["digests_queued"] == 1
     assert disconnected and sent >= 5 and len(smtp.received) >= 4 and len(push.received) >= 1
     assert all(f" DEBUG {name}" in log_text for name in ("apprise", "urllib3", "sqlalchemy.engine"))
     assert "delivery of message" in log_text and "/oauth/token" in log_text

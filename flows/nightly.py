@@ -10,6 +10,9 @@ machines (the leases keep any athlete from being taken twice).
 
 from __future__ import annotations
 
+import logging
+import math
+import time
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -19,14 +22,19 @@ from prefect.cache_policies import NO_CACHE
 
 from coaching.runtime import Runtime
 from coaching.services.night import NightOptions, NightReport, take_batch
-from coaching.services.claims import Night, connected_zones, ensure_sync_states
+from coaching.services.claims import Night, connected_zones, due_count, ensure_sync_states
 from coaching.services.notify import DeliveryReport
 from coaching.services.status import budget_line, stored_budget, summary_markdown
-from coaching.services.webhooks import WebhookReport, drain_webhook_events
+from coaching.services.webhooks import WebhookReport, drain_webhook_events, webhook_events_pending
 from coaching.services.run_messages import NIGHT_KINDS, run_messages
 from flows._runtime import RETRIES, build_runtime, deliver, delivery_summary, run_now, worker_id
 
+log = logging.getLogger(__name__)
+
 WORKER_DEPLOYMENT = "nightly-worker/nightly-worker"
+BATCHES_PER_RUN = 4
+MIN_BATCH = 20  # a batch is a task run: 40-60 ms of the Prefect server's CPU
+WEBHOOK_WAIT_S = 300.0
 
 
 @task(cache_policy=NO_CACHE, task_run_name="batch-{index}", **RETRIES)
@@ -47,6 +55,33 @@ def plan_night(runtime: Runtime, now: datetime, local_hour: int | None,
     with runtime.sessions.begin() as session:
         zones = connected_zones(session)
     return Night.at_local_hour(now, local_hour, zones, athlete_ids, time_zones)
+
+
+def batch_size_for(runtime: Runtime, night: Night, runs: int) -> int:
+    """About four batches per run, so that the runs finish close together (the last batch is the
+    tail), and never more than the configured size (a batch is held in memory; one athlete's
+    lease waits for the whole batch)."""
+    with runtime.sessions.begin() as session:
+        ensure_sync_states(session)
+        due = due_count(session, night)
+    return max(MIN_BATCH, min(runtime.settings.sync_batch_size, math.ceil(due / (BATCHES_PER_RUN * runs))))
+
+
+def wait_for_webhook_events(runtime: Runtime, now: datetime, timeout_s: float = WEBHOOK_WAIT_S,
+                            every_s: float = 1.0) -> bool:
+    """A worker run begins its batches once the parent has applied the night's webhook events
+    (concurrent drains could apply one runner's events out of order). False if it gave up
+    waiting (a parent that died mid-drain leaves its events for the next run)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        with runtime.sessions.begin() as session:
+            pending = webhook_events_pending(session, now)
+        if not pending:
+            return True
+        if time.monotonic() > deadline:
+            log.warning("webhook events still pending after %.0f s: starting the batches", timeout_s)
+            return False
+        time.sleep(every_s)
 
 
 def work_the_night(runtime: Runtime, night: Night, now: datetime, options: NightOptions) -> NightReport:
@@ -106,15 +141,18 @@ def nightly(
     now = run_now(now_iso)
     runtime = build_runtime()
     try:
-        # Queued Strava webhook events are applied first, so that the athletes they name are
-        # current when evaluated (and go first when the budget is short).
-        events = apply_webhook_events(runtime, now)
         night = plan_night(runtime, now, local_hour, athlete_ids, time_zones)
+        batch_size = batch_size or batch_size_for(runtime, night, runs=1 + max(0, fan_out))
+        # The worker runs first: a run on the pool takes a worker's next poll plus a process
+        # start-up (seconds) to begin, which would otherwise come after the webhook events.
         workers = _start_workers(fan_out, {
             "now_iso": now.isoformat(), "local_hour": local_hour, "athlete_ids": athlete_ids,
             "time_zones": time_zones, "batch_size": batch_size, "strava_threads": strava_threads,
             "webhook_reconcile_days": webhook_reconcile_days,
         })
+        # Queued Strava webhook events are applied before any batch (the workers wait for them),
+        # so that the athletes they name are current when evaluated.
+        events = apply_webhook_events(runtime, now)
         report = work_the_night(runtime, night, now, _options(batch_size, strava_threads, webhook_reconcile_days, runtime))
         delivery = deliver(runtime, now)
         return _finish(runtime, "Nightly run", "nightly-summary", report, delivery, now, {
@@ -141,6 +179,7 @@ def nightly_worker(
     runtime = build_runtime()
     try:
         night = plan_night(runtime, now, local_hour, athlete_ids, time_zones)
+        wait_for_webhook_events(runtime, now)
         report = work_the_night(runtime, night, now, _options(batch_size, strava_threads, webhook_reconcile_days, runtime))
         delivery = deliver(runtime, now)
         return _finish(runtime, "Nightly worker", "nightly-worker-summary", report, delivery, now, {})

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from coaching.runtime import Runtime
@@ -305,3 +305,11 @@ def athletes_with_pending_events(session: Session) -> list[int]:
     """Internal ids of athletes with queued events (the nightly flow syncs them first)."""
     owners = select(WebhookEvent.owner_id).where(WebhookEvent.status.in_(("queued", "processing"))).distinct()
     return list(session.scalars(select(Athlete.id).where(Athlete.strava_id.in_(owners)).order_by(Athlete.id)))
+
+
+def webhook_events_pending(session: Session, now: datetime) -> int:
+    """Events a drain at `now` would still take, or is applying right now: a nightly worker waits
+    for none to be left before its first batch."""
+    in_flight = (WebhookEvent.status == "processing") & (WebhookEvent.next_attempt_at > now - PROCESSING_LEASE)
+    return int(session.scalar(select(func.count()).select_from(WebhookEvent).where(
+        or_(_due_events(now), in_flight))) or 0)

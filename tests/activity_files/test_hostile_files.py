@@ -15,7 +15,7 @@ import coaching.cli.import_files  # noqa: F401  (registers `coach import`)
 from coaching.cli import app
 from coaching.crypto import generate_key
 from coaching.store.db import make_engine, upgrade
-from coaching.store.models import Activity, Athlete
+from coaching.store.models import Activity
 from device_files import fit_run, gpx_run, zip_of
 
 GOOD = fit_run()

@@ -19,7 +19,7 @@ T = TypeVar("T")
 def clean_env(**extra: str) -> dict[str, str]:
     """This process's environment without any PREFECT_/COACH_ setting (ours come from `extra`)."""
     env = {key: value for key, value in os.environ.items() if not key.startswith(("PREFECT_", "COACH_"))}
-    env.update(PREFECT_SERVER_ANALYTICS_ENABLED="false", PREFECT_LOGGING_LEVEL="INFO", **extra)
+    env.update({"PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_LOGGING_LEVEL": "INFO", **extra})
     return env
 
 

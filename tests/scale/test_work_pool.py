@@ -126,6 +126,31 @@ def test_a_nightly_run_deployed_with_prefect_deploy_runs_on_a_process_worker_and
         messages = poll("the run's logs", logs, 30, *children)
         assert any(m.startswith("night batch worker=") and f"athletes={ATHLETES}" in m for m in messages), messages
         assert not any("www.strava.com" in m for m in messages)
+
+        # The next night with fan_out=1: the parent starts a nightly-worker run on the pool, and
+        # between them every athlete is taken exactly once.
+        next_night = (NOW + timedelta(days=1)).isoformat()
+        second = prefect_cli(["deployment", "run", "nightly/nightly", "--param", "local_hour=null",
+                              "--param", f"now_iso={next_night}", "--param", "fan_out=1"], client_env, tmp_path)
+        assert second.returncode == 0, second.stdout + second.stderr
+        parent_id = re.search(r"UUID: ([0-9a-f-]{36})", second.stdout).group(1)  # type: ignore[union-attr]
+        worker_id = deployments["nightly-worker"]["id"]
+
+        def night_done() -> list[dict] | None:
+            parent = api_call("GET", f"{api}/flow_runs/{parent_id}")
+            helpers = api_call("POST", f"{api}/flow_runs/filter",
+                               json={"deployments": {"id": {"any_": [worker_id]}}}) or []
+            runs = [parent, *helpers] if parent else []
+            return runs if len(helpers) == 1 and all(r["state_type"] in TERMINAL for r in runs) else None
+
+        runs = poll("the fanned-out night to finish", night_done, 240, *children)
+        assert [r["state_type"] for r in runs] == ["COMPLETED", "COMPLETED"], [(r["name"], r["state"]) for r in runs]
+        assert runs[1]["parameters"]["now_iso"] == next_night
+        shares = {}
+        for r in runs:
+            [summary] = api_call("POST", f"{api}/artifacts/filter", json={"artifacts": {"flow_run_id": {"any_": [r["id"]]}}})
+            shares[summary["key"]] = int(_rows(summary["data"])["athletes"])
+        assert set(shares) == {"nightly-summary", "nightly-worker-summary"} and sum(shares.values()) == ATHLETES
     finally:
         for child in reversed(children):
             child.stop()

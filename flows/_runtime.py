@@ -14,6 +14,7 @@ from prefect.cache_policies import NO_CACHE
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from coaching.clock import wall_clock
 from coaching.runtime import Runtime
 from coaching.services.notify import DeliveryReport, deliver_due
 from coaching.settings import Settings
@@ -33,7 +34,7 @@ def build_runtime() -> Runtime:
 def run_now(now_iso: str | None) -> datetime:
     """The run's instant: a parameter for reruns and tests, else the clock. Naive means UTC."""
     if not now_iso:
-        return datetime.now(timezone.utc)
+        return wall_clock()
     now = datetime.fromisoformat(now_iso)
     return now if now.tzinfo is not None else now.replace(tzinfo=timezone.utc)
 

@@ -4,7 +4,6 @@ database without a browser, its counters at GET /_fake/stats."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 import typer
@@ -118,7 +117,7 @@ def fake_strava(
 
     try:
         serve_forever(
-            port=port, athletes=athletes, seed=seed, end_date=date.today() - timedelta(days=1), days=days,
+            port=port, athletes=athletes, seed=seed, end_date=None, days=days,  # each runner's own yesterday
             client_id=client_id, client_secret=client_secret, host=host, latency_s=latency_ms / 1000.0,
             read_limit=read, overall_limit=overall, new_share=new_share,
             on_start=connect if connect_into_url else None,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from pathlib import Path
 
 import typer
@@ -42,7 +41,7 @@ def import_files(
         try:
             check_schema(runtime.engine)
             try:
-                report = run_import(runtime, athlete, loaded, datetime.now(timezone.utc))
+                report = run_import(runtime, athlete, loaded, runtime.clock())
             except ImportRefused as error:
                 fail(str(error))
                 raise AssertionError("unreachable")

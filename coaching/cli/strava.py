@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Callable, Optional, TypeVar
 
 import typer
@@ -89,7 +88,7 @@ def process_events(limit: int = typer.Option(500, "--limit", min=1, help="At mos
     def run() -> object:
         runtime = _runtime()
         try:
-            return process_webhook_events(runtime, datetime.now(timezone.utc), limit)
+            return process_webhook_events(runtime, runtime.clock(), limit)
         finally:
             runtime.close()
 
@@ -129,7 +128,7 @@ def _backfill_one(runtime: Runtime, athlete_id: int, name: str) -> None:
     from coaching.services.sync import sync_athlete
     from coaching.web.backfill import backfill_progress
 
-    now = datetime.now(timezone.utc)
+    now = runtime.clock()
     outcome: dict[str, object] = {}
 
     def work() -> None:

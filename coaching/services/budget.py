@@ -20,6 +20,7 @@ from typing import Callable, Mapping
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from coaching.clock import wall_clock
 from coaching.store.budget import BudgetRepository, quarter_hour
 from coaching.strava.budget import RequestBudget, Usage, parse_usage
 from coaching.strava.errors import BudgetExhausted
@@ -35,7 +36,7 @@ class SharedRequestBudget(RequestBudget):
         sessions: sessionmaker[Session],
         application_id: int,
         margin: float = 0.1,
-        now: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+        now: Callable[[], datetime] = wall_clock,
     ) -> None:
         super().__init__(margin)
         self._sessions = sessions

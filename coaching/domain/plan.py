@@ -56,6 +56,24 @@ class Plan:
         """Every field but the running mode, in the order of RULES.md's table."""
         return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in _NOT_LIMITS}
 
+    def as_dict(self) -> dict[str, object]:
+        """The JSON shape (`coach evaluate`'s "plan"): km, m, minutes; `null` for no limit."""
+        document: dict[str, object] = {
+            "from": self.first_day.isoformat(),
+            "to": self.last_day.isoformat(),
+            "running": self.running.value,
+            "running_why": self.running.why,
+            "pain_score": self.pain_score,
+        }
+        for name, limit in self.limits().items():
+            document[name] = None if limit is None else {
+                "value": list(limit.value) if isinstance(limit.value, tuple) else limit.value,
+                "set_by": limit.set_by,
+                "why": limit.why,
+                "evidence": limit.evidence.value,
+            }
+        return document
+
     @property
     def max_run(self) -> float:
         return float(self.max_run_km.value)  # type: ignore[arg-type]

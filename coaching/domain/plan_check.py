@@ -45,6 +45,23 @@ class PlanCheck:
     def kept(self) -> bool:
         return not self.broken
 
+    def as_dict(self) -> dict[str, object]:
+        """The JSON shape (`coach evaluate`'s "plan_check")."""
+        return {
+            "from": self.first_day.isoformat(),
+            "to": self.last_day.isoformat(),
+            "kept": self.kept,
+            "broken": list(self.broken),
+            "fields": {
+                name: {
+                    "planned": list(c.planned) if isinstance(c.planned, tuple) else c.planned,
+                    "done": c.done,
+                    "kept": c.kept,
+                }
+                for name, c in self.fields.items()
+            },
+        }
+
 
 def check_plan(plan: Plan, ctx: RuleContext) -> PlanCheck:
     """`plan` was made on D-7 (it covers D-6 .. D); `ctx` is the evaluation context of D."""

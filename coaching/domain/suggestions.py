@@ -124,13 +124,21 @@ def _cross_training(finding: Finding, m: Metrics, units: str) -> str:
             "Add some cycling or swimming this week; low-impact training keeps fitness growing "
             "without loading the knee."
         )
+    # Minutes of one session are no cap on the week: the plan holds the week's total.
+    minutes = int(_number(m, "swap_cross_training_min") or 0)
     if finding.rule == r.PAIN_REPORTED:
         if finding.severity >= Severity.WARNING:
-            return "Swap every run for the same time of cycling or swimming while the knee settles."
-        return "Swap a run for the same time of cycling or swimming if the knee complains."
+            return (
+                f"Swap every run for the same minutes of cycling or swimming (about {minutes} minutes "
+                "a session) while the knee settles."
+            )
+        return (
+            f"Swap runs for the same minutes of cycling or swimming (about {minutes} minutes a "
+            "session) when the knee complains."
+        )
     if finding.rule == r.NO_REST_DAY:
-        return "Swap tomorrow's run for the same time of easy cycling or swimming."
-    if not _number(m, "swap_cross_training_min"):
+        return f"Swap tomorrow's run for {minutes} minutes of easy cycling or swimming."
+    if minutes <= 0:
         return ""
     return (
         "Swap the distance your plan cuts for the same time of cycling or swimming: your plan "

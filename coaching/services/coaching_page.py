@@ -23,6 +23,7 @@ from coaching.messages.render import default_renderer
 from coaching.messages.views import Acknowledgement, CoachDigestView, DigestAthlete, FindingView, coach_digest_view
 from coaching.messages.views import finding_view as make_finding_view
 from coaching.services.checkins import athlete_thresholds
+from coaching.services.plan_status import plan_status
 from coaching.services.coach_actions import (
     ThresholdChangeItem,
     ThresholdOption,
@@ -121,11 +122,19 @@ def digest_athletes(session: Session, coach_id: int, *, page_url_base: str, tz: 
     notes = acknowledgements_since(session, ids, acknowledged_since, tz) if with_acknowledgements else {}
     entries = []
     for athlete in athletes:
-        weekly = (records[athlete.id].metrics or {}).get("weekly_run_km") if athlete.id in records else None
+        record = records.get(athlete.id)
+        weekly = (record.metrics or {}).get("weekly_run_km") if record is not None else None
+        # The plan, the risk a week ago and two weeks of adherence, recomputed for the latest
+        # evaluated day (nothing about plans is stored).
+        status = plan_status(session, athlete, record.as_of) if record is not None else None
         entries.append(DigestAthlete.from_findings(
             athlete.display_name, [to_domain_finding(r) for r in findings[athlete.id]],
             float(weekly[-1]) if weekly else 0.0, f"{page_url_base}/coach/athletes/{athlete.id}",
             notes.get(athlete.id, ()),
+            **({} if status is None else {
+                "risk_week_ago": status.risk_week_ago, "plan": status.plan, "checks": status.checks,
+                "pain_score": status.pain_score, "pain_day": status.pain_day,
+            }),
         ))
     return entries
 

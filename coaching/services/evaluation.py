@@ -41,6 +41,15 @@ def evaluation_day(now_utc: datetime, tz_name: str) -> date:
 
 def evaluate_athlete(session: Session, athlete: Athlete, as_of: date,
                      evaluated_at: datetime | None = None) -> AthleteEvaluation:
+    evaluation = evaluate_stored(session, athlete, as_of)
+    score = risk_score(evaluation.findings)
+    to_alert = FindingRepository(session).record(athlete.id, evaluation, score, evaluated_at)
+    return AthleteEvaluation(athlete.id, evaluation, score, to_alert)
+
+
+def evaluate_stored(session: Session, athlete: Athlete, as_of: date) -> Evaluation:
+    """The domain's evaluation of the athlete's stored training and check-ins on `as_of`,
+    recording nothing (the coach page and the digest recompute past weeks' plans with it)."""
     since = datetime.combine(as_of - timedelta(days=HISTORY_DAYS), datetime.min.time())
     activities = [
         a for a in ActivityRepository(session).for_athlete(athlete.id, since_local=since)
@@ -56,10 +65,7 @@ def evaluate_athlete(session: Session, athlete: Athlete, as_of: date,
     # Once the back-fill is done every day of the loaded window is known: an empty day is a rest
     # day, not missing data. Before that, the record starts at the earliest stored activity.
     backfilled = AthleteRepository(session).sync_state(athlete.id).backfill_done
-    evaluation = evaluate(
+    return evaluate(
         activities, as_of, gear=gear, checkins=checkins, thresholds=thresholds, units=athlete.units,
         history_start=since.date() if backfilled else None,
     )
-    score = risk_score(evaluation.findings)
-    to_alert = FindingRepository(session).record(athlete.id, evaluation, score, evaluated_at)
-    return AthleteEvaluation(athlete.id, evaluation, score, to_alert)

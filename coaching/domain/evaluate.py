@@ -47,12 +47,14 @@ def evaluate(
     units = normalise_units(units)
     cleaned = clean_activities(activities, thresholds.quality)
 
+    history = build_history(
+        cleaned.activities, as_of, history_start=history_start,
+        stride_guard_spm=thresholds.quality.stride_guard_spm,
+    )
+
     def context(day: date) -> RuleContext:
-        history = build_history(
-            cleaned.activities, day, history_start=history_start,
-            stride_guard_spm=thresholds.quality.stride_guard_spm,
-        )
-        return RuleContext(history=history, thresholds=thresholds, gear=tuple(gear), checkins=tuple(checkins), units=units)
+        return RuleContext(history=history.until(day), thresholds=thresholds, gear=tuple(gear),
+                           checkins=tuple(checkins), units=units)
 
     ctx = context(as_of)
     findings, skipped = _run_rules(ctx)

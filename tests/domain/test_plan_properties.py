@@ -108,3 +108,13 @@ def test_adding_a_finding_never_loosens_a_plan(data, activities) -> None:
     after = make_plan(ctx, findings + [extra])
     assert isinstance(before, Plan) and isinstance(after, Plan)
     assert at_least_as_strict(after, before), (extra, before, after)
+
+
+@SETTINGS
+@given(activities=histories(), days_back=st.integers(min_value=0, max_value=70))
+def test_a_history_sliced_to_an_earlier_day_is_the_history_built_for_that_day(activities, days_back) -> None:
+    cleaned = clean_activities(activities, DEFAULT_THRESHOLDS.quality).activities
+    day = AS_OF - timedelta(days=days_back)
+    assert build_history(cleaned, AS_OF).until(day) == build_history(cleaned, day)
+    start = AS_OF - timedelta(days=90)
+    assert build_history(cleaned, AS_OF, history_start=start).until(day) == build_history(cleaned, day, history_start=start)

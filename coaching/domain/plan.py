@@ -16,6 +16,7 @@ from typing import Sequence
 from coaching.domain.model import Evidence, Finding, Severity, Skipped
 from coaching.domain.rules import base as r
 from coaching.domain.rules.base import RuleContext, up_to_5_min
+from coaching.domain.rules.load import acute_chronic_ratio
 from coaching.domain.rules.pain import valid_checkin
 from coaching.domain.stats import median
 from coaching.domain.units import format_distance_km, format_elevation_m
@@ -219,8 +220,9 @@ class _Planner:
                 f"Your weekly distance jumped: stay within 10 % of the weeks before ({self.km(base)})."
             ), Evidence.A)
         acwr = [f for f in self.by_rule.get(r.ACWR, []) if f.severity >= Severity.CAUTION]
-        if acwr:
-            chronic = h.run_km_between(h.day(27), h.day(7)) / self.ctx.thresholds.acwr.chronic_days
+        ratio = acute_chronic_ratio(self.ctx) if acwr else None
+        if ratio is not None:
+            chronic = ratio[1]  # mean daily km of the chronic window (D-27..D-7 by default)
             high = _lower(high, floor_1(t.acwr_high_factor * 7 * chronic), r.ACWR, (
                 f"This week was well above your usual load: stay within 10 % of your usual "
                 f"{self.km(7 * chronic)} a week."

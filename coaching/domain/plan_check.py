@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Mapping
+from typing import Mapping, Sequence
 
 from coaching.domain.plan import Plan
 from coaching.domain.rules.base import RuleContext
@@ -61,6 +61,16 @@ class PlanCheck:
                 for name, c in self.fields.items()
             },
         }
+
+
+def broken_weeks_running(checks: Sequence[PlanCheck | None]) -> int:
+    """How many weeks in a row, newest first, the plan was broken (a week without a plan ends it)."""
+    count = 0
+    for check in checks:
+        if check is None or check.kept:
+            break
+        count += 1
+    return count
 
 
 def check_plan(plan: Plan, ctx: RuleContext) -> PlanCheck:

@@ -16,12 +16,10 @@ from sqlalchemy.orm import Session
 from coaching.domain.plan import Plan
 from coaching.domain.plan_check import PlanCheck
 from coaching.domain.risk import risk_score
+from coaching.messages.views.digest import BROKEN_WEEKS_FLAGGED
 from coaching.services.evaluation import evaluate_stored
 from coaching.store.athletes import CheckinRepository
 from coaching.store.models import Athlete, EvaluationRecord
-
-# The digest flags a plan broken this many weeks running.
-BROKEN_WEEKS_FLAGGED = 2
 
 
 @dataclass(frozen=True)
@@ -34,18 +32,6 @@ class PlanStatus:
     pain_score: int | None  # the latest check-in, whenever it was
     pain_day: date | None
 
-    @property
-    def broken_weeks_running(self) -> int:
-        count = 0
-        for check in self.checks:
-            if check is None or check.kept:
-                break
-            count += 1
-        return count
-
-    @property
-    def broken_repeatedly(self) -> bool:
-        return self.broken_weeks_running >= BROKEN_WEEKS_FLAGGED
 
 
 def plan_status(session: Session, athlete: Athlete, as_of: date | None = None, *, weeks: int = BROKEN_WEEKS_FLAGGED) -> PlanStatus | None:

@@ -9,7 +9,7 @@ from typing import Sequence
 
 from coaching.domain.model import Finding, Severity
 from coaching.domain.plan import Plan
-from coaching.domain.plan_check import PlanCheck
+from coaching.domain.plan_check import PlanCheck, broken_weeks_running
 from coaching.domain.risk import risk_score, risk_trend
 from coaching.messages import format as fmt
 from coaching.messages.format import Units
@@ -70,12 +70,7 @@ class DigestAthlete:
 
     @property
     def broken_weeks_running(self) -> int:
-        count = 0
-        for check in self.checks:
-            if check is None or check.kept:
-                break
-            count += 1
-        return count
+        return broken_weeks_running(self.checks)
 
 
 @dataclass(frozen=True)

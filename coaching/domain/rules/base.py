@@ -44,7 +44,7 @@ class RuleContext:
     earlier: tuple[Finding, ...] = ()  # findings of the rules that ran before this one
     units: str = "metric"  # for the few `why` lines that name a distance
     # Shared by the copies evaluate() makes as findings accumulate: derived numbers are computed once.
-    _cache: dict[str, float] = field(default_factory=dict, compare=False, repr=False)
+    _cache: dict[str, float | None] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def as_of(self) -> date:

@@ -11,6 +11,14 @@ from coaching.domain.stats import median
 
 
 def max_heartrate_seen(ctx: RuleContext) -> float | None:
+    """The highest heart rate of the last 180 days; computed once per evaluated day (the rule
+    and the plan check both ask)."""
+    if "max_hr" not in ctx._cache:
+        ctx._cache["max_hr"] = _max_heartrate_seen(ctx)  # type: ignore[assignment]
+    return ctx._cache["max_hr"]
+
+
+def _max_heartrate_seen(ctx: RuleContext) -> float | None:
     t = ctx.thresholds.intensity_jump
     h = ctx.history
     first = h.day(t.max_hr_days - 1)

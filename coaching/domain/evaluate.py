@@ -10,7 +10,8 @@ from typing import Sequence
 from coaching.domain.daily import build_history
 from coaching.domain.metrics import compute_metrics
 from coaching.domain.model import Activity, Evaluation, Finding, Gear, PainCheckin, Skipped
-from coaching.domain.plan import Plan, make_plan
+from coaching.domain.plan import make_plan
+from coaching.domain.plan_model import Plan
 from coaching.domain.plan_check import check_plan
 from coaching.domain.quality import clean_activities
 from coaching.domain.risk import risk_score

@@ -12,7 +12,7 @@ from enum import Enum
 from typing import TYPE_CHECKING, Mapping, Sequence
 
 if TYPE_CHECKING:  # the plan is built from these types; only its name is needed here
-    from coaching.domain.plan import Plan
+    from coaching.domain.plan_model import Plan
     from coaching.domain.plan_check import PlanCheck
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Mapping, Sequence
 
-from coaching.domain.plan import Plan
+from coaching.domain.plan_model import Plan
 from coaching.domain.rules.base import RuleContext
 from coaching.domain.rules.intensity import recent_hard_runs
 from coaching.domain.stats import round_km

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from coaching.domain.plan import HOLD, STOP, Limit, Plan
+from coaching.domain.plan_model import HOLD, STOP, Limit, Plan
 from coaching.domain.plan_check import LIMIT_FIELDS, PlanCheck
 from coaching.domain.units import KM_PER_MILE, distance_unit, format_distance_cap_km, format_elevation_m
 

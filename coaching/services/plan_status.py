@@ -13,7 +13,7 @@ from typing import Sequence
 
 from sqlalchemy.orm import Session
 
-from coaching.domain.plan import Plan
+from coaching.domain.plan_model import Plan
 from coaching.domain.plan_check import PlanCheck
 from coaching.domain.risk import risk_score
 from coaching.messages.views.digest import BROKEN_WEEKS_FLAGGED

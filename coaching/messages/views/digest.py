@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Sequence
 
 from coaching.domain.model import Finding, Severity
-from coaching.domain.plan import Plan
+from coaching.domain.plan_model import Plan
 from coaching.domain.plan_check import PlanCheck, broken_weeks_running
 from coaching.domain.risk import risk_score, risk_trend
 from coaching.messages import format as fmt

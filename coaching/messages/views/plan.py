@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from coaching.domain.plan import HOLD, STOP, Plan
+from coaching.domain.plan_model import HOLD, STOP, Plan
 from coaching.domain.plan_check import PlanCheck
 from coaching.messages import format as fmt
 from coaching.messages.format import Units

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from coaching.domain.plan import Plan
+from coaching.domain.plan_model import Plan
 from coaching.messages.views.common import Recipient, sent_at
 from coaching.messages.views.plan import PlanView, plan_view
 

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import Sequence
 
 from coaching.domain.model import Finding
-from coaching.domain.plan import Plan
+from coaching.domain.plan_model import Plan
 from coaching.domain.plan_check import PlanCheck
 from coaching.domain.summary import NextWeekGuidance, WeeklySummary
 from coaching.messages import format as fmt

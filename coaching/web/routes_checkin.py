@@ -92,8 +92,8 @@ async def save_checkin(request: Request) -> Response:
         if score is None:
             return _render(ctx, athlete, token, None, None, error="Pick a number from 0 to 10.", status_code=400)
         now = ctx.clock()
-        # Recorded, re-evaluated at once and, if the plan's running mode changed, the new plan
-        # queued, in one transaction; it is sent just after this answer.
+        # Recorded, then re-evaluated at once and, if the plan's running mode changed, the new
+        # plan queued; it is sent just after this answer.
         outcome = record_and_replan(ctx.runtime, athlete.id, score, now)
         if outcome is None:
             return _expired(ctx)

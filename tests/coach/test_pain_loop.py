@@ -12,7 +12,7 @@ from sqlalchemy import select
 from web_helpers import WebEnv, email_link
 
 from coaching.services.pain_loop import deliver_new_plan, record_and_replan
-from coaching.store.athletes import CoachRepository
+from coaching.store.athletes import CheckinRepository, CoachRepository
 from coaching.store.models import OutboxMessage
 from coaching.web.app import create_app
 
@@ -85,3 +85,16 @@ def test_the_web_check_in_closes_the_loop_through_the_same_route(env: WebEnv) ->
     assert "knee pain of 6/10 today" in text_of(mail)
     [row] = _plan_changes(env, athlete_id)
     assert (row.status, row.period) == ("sent", DAY.isoformat())
+
+
+def test_a_re_evaluation_that_fails_never_loses_the_runners_answer(env: WebEnv, monkeypatch) -> None:
+    athlete_id, _ = _eve_and_her_coach(env)
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("a bug in tonight's rules")
+
+    monkeypatch.setattr("coaching.services.pain_loop.evaluate_athlete", broken)
+    outcome = record_and_replan(env.runtime, athlete_id, 8, NOW)
+    assert outcome is not None and not outcome.changed and outcome.message_ids == ()
+    with env.runtime.sessions.begin() as db:
+        assert [(c.day, c.score) for c in CheckinRepository(db).for_athlete(athlete_id)] == [(DAY, 8)]

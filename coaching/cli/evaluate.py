@@ -1,13 +1,24 @@
 """`coach evaluate`: run the knee rules on a Strava JSON list (or an account export) from disk.
 
     coach evaluate ACTIVITIES.json --as-of 2025-10-18 [--athlete ATHLETE.json] [--tz ZONE]
-                   [--format json|text]
+                   [--checkins CHECKINS.json] [--format json|text]
     coach evaluate --strava-export EXPORT.zip --as-of 2025-10-18
 
-JSON output, one object (numbers always metric; suggestion text in the athlete's units):
-  as_of, units, risk_score,
+CHECKINS.json: a JSON list of {"day": "YYYY-MM-DD", "pain": 0-10}, the runner's knee-pain check-ins,
+the day in the runner's local calendar.
+
+JSON output, one object (numbers always metric; text in the athlete's units):
+  as_of, units, risk_score, risk_score_week_ago (as of as_of - 7; null when the record starts later),
+  plan: the next 7 days (null without 28 days of history; skipped says why):
+        {from, to, running (normal|hold|stop), running_why, pain_score, max_run_km, weekly_km
+        ([low, high]), rest_days_min, hard_runs_max, climb_m_max (null: no limit),
+        cross_training_min, strength_sessions}, each field {value, set_by (rule id|baseline|pain),
+        why, evidence (A|B|C)},
+  plan_check: the plan of as_of - 7 against as_of - 6 .. as_of (null until a plan existed then):
+        {from, to, kept, broken [field], fields {field: {planned, done, kept}}},
   metrics: weekly_run_km (12 rolling 7-day blocks ending on as_of, oldest first), ctl, atl, tsb
-           (exponentially weighted daily run km, 42/7 days), acwr (uncoupled, null without 28 days),
+           (exponentially weighted daily run km, 42/7 days), acwr (uncoupled, null without 28 days;
+           these four to 4 decimals),
            rest_days_7d, runs_7d, longest_run_30d_km, cross_training_min_7d, strength_sessions_7d,
            median_cadence_spm (steps/min, 28 days), shoes [{id, name, km, retired}],
   findings: [{rule, severity (info|caution|warning), evidence (A|B|C), activity_id, subject, key,
@@ -27,9 +38,10 @@ from typing import Any, Optional
 import typer
 
 from coaching.domain.evaluate import evaluate
-from coaching.domain.model import Evaluation
-from coaching.domain.risk import risk_score
+from coaching.domain.model import Evaluation, PainCheckin
+from coaching.domain.risk import risk_score, risk_trend
 from coaching.domain.units import KM_PER_MILE, distance_unit, format_distance_km
+from coaching.messages.plan_text import check_lines, check_summary, plan_lines, running_words
 from coaching.evaluate_export import (
     activities_from_export_csv,
     activities_from_strava_json,
@@ -50,10 +62,11 @@ def evaluate_command(
     tz: Optional[str] = typer.Option(None, "--tz", help="Time zone for local days (default: each activity's own)."),
     output_format: str = typer.Option("json", "--format", help="json or text."),
     strava_export: Optional[Path] = typer.Option(None, "--strava-export", help="Strava account export zip (activities.csv)."),
+    checkins_file: Optional[Path] = typer.Option(None, "--checkins", help='Knee-pain check-ins: [{"day": "YYYY-MM-DD", "pain": 0-10}].'),
 ) -> None:
     """Evaluate one athlete's activities against the runner's-knee rules."""
     try:
-        report = run_evaluation(activities_file, as_of, athlete_file, tz, output_format, strava_export)
+        report = run_evaluation(activities_file, as_of, athlete_file, tz, output_format, strava_export, checkins_file)
     except InputError as error:
         typer.echo(f"coach: error: {error}", err=True)
         raise typer.Exit(code=2) from None
@@ -67,6 +80,7 @@ def run_evaluation(
     tz: str | None = None,
     output_format: str = "json",
     strava_export: Path | None = None,
+    checkins_file: Path | None = None,
 ) -> str:
     if output_format not in ("json", "text"):
         raise InputError(f"--format must be json or text, not {output_format!r}")
@@ -98,11 +112,38 @@ def run_evaluation(
         athlete = athlete_from_strava_json(record)
         gear, units = athlete.gear, athlete.units
         problems.extend(athlete.problems)
-    evaluation = evaluate(activities, as_of, gear=gear, units=units)
+    checkins = read_checkins(checkins_file) if checkins_file is not None else []
+    evaluation = evaluate(activities, as_of, gear=gear, units=units, checkins=checkins)
     document = evaluation_document(evaluation, units, problems)
     if output_format == "json":
         return json.dumps(document, indent=2, ensure_ascii=False)
-    return render_text(document, units)
+    return render_text(document, units, evaluation)
+
+
+def read_checkins(path: Path) -> list[PainCheckin]:
+    """The runner's knee-pain check-ins; anything odd is the user's to fix (one line, exit 2)."""
+    records = _read_json(path)
+    if not isinstance(records, list):
+        raise InputError(f'{path}: not a JSON list of check-ins like [{{"day": "2026-03-14", "pain": 3}}]')
+    checkins: list[PainCheckin] = []
+    seen: set[date] = set()
+    for index, record in enumerate(records):
+        if not isinstance(record, dict) or set(record) != {"day", "pain"}:
+            raise InputError(f'{path}: item {index}: expected {{"day": "YYYY-MM-DD", "pain": 0-10}}')
+        try:
+            day = date.fromisoformat(record["day"]) if isinstance(record["day"], str) else None
+        except ValueError:
+            day = None
+        if day is None:
+            raise InputError(f"{path}: item {index}: day must be a date like 2026-03-14, not {record['day']!r}")
+        pain = record["pain"]
+        if isinstance(pain, bool) or not isinstance(pain, int) or not 0 <= pain <= 10:
+            raise InputError(f"{path}: item {index}: pain must be a whole number from 0 to 10, not {pain!r}")
+        if day in seen:
+            raise InputError(f"{path}: item {index}: a second check-in for {day.isoformat()}")
+        seen.add(day)
+        checkins.append(PainCheckin(day=day, score=pain))
+    return checkins
 
 
 def _read_json(path: Path) -> Any:
@@ -161,6 +202,9 @@ def evaluation_document(evaluation: Evaluation, units: str, input_problems: list
         "as_of": evaluation.as_of.isoformat(),
         "units": units,
         "risk_score": risk_score(evaluation.findings),
+        "risk_score_week_ago": evaluation.risk_score_week_ago,
+        "plan": None if evaluation.plan is None else evaluation.plan.as_dict(),
+        "plan_check": None if evaluation.plan_check is None else evaluation.plan_check.as_dict(),
         "metrics": dict(evaluation.metrics),
         "findings": [
             {
@@ -181,7 +225,28 @@ def evaluation_document(evaluation: Evaluation, units: str, input_problems: list
     }
 
 
-def render_text(document: dict[str, Any], units: str) -> str:
+def plan_text(evaluation: Evaluation, units: str) -> list[str]:
+    """The plan first: what to do in the next 7 days, then whether last week's was kept."""
+    plan = evaluation.plan
+    if plan is None:
+        reason = next((s.reason for s in evaluation.skipped if s.rule == "plan"), "not enough history")
+        return [f"Your next 7 days: no plan yet ({reason})", ""]
+    lines = [
+        f"Your next 7 days ({plan.first_day.isoformat()} to {plan.last_day.isoformat()}): {running_words(plan)}",
+        f"  {plan.running.why}",
+    ]
+    for line in plan_lines(plan, units):
+        lines.append(f"  {line.label}: {line.value} ({line.set_by})")
+        lines.append(f"    {line.why}")
+    check = evaluation.plan_check
+    if check is not None:
+        lines.append(f"Last week's plan ({check.first_day.isoformat()} to {check.last_day.isoformat()}): {check_summary(check)}")
+        for c in check_lines(check, units):
+            lines.append(f"  {'kept' if c.kept else 'NOT kept'}: {c.label.lower()} {c.planned}, done {c.done}")
+    return lines + [""]
+
+
+def render_text(document: dict[str, Any], units: str, evaluation: Evaluation | None = None) -> str:
     m = document["metrics"]
     unit = distance_unit(units)
     per_unit = KM_PER_MILE if units == "imperial" else 1.0
@@ -189,9 +254,12 @@ def render_text(document: dict[str, Any], units: str) -> str:
     weeks = " ".join(f"{w / per_unit:.1f}" for w in m["weekly_run_km"])
     acwr = "n/a" if m["acwr"] is None else f"{m['acwr']:.2f}"
     cadence = "n/a" if m["median_cadence_spm"] is None else f"{m['median_cadence_spm']:.0f} steps/min"
+    trend = risk_trend(document["risk_score"], document.get("risk_score_week_ago"))
     lines = [
-        f"Knee-risk evaluation for {document['as_of']} (risk score {document['risk_score']:.1f})",
+        f"Knee-risk evaluation for {document['as_of']} (risk score {document['risk_score']:.1f}"
+        + (f", {trend} from {document['risk_score_week_ago']:.1f} a week ago)" if trend else ")"),
         "",
+        *(plan_text(evaluation, units) if evaluation is not None else []),
         f"Weekly running, last 12 weeks ({unit}, oldest first): {weeks}",
         f"Fitness {m['ctl'] / per_unit:.1f}, fatigue {m['atl'] / per_unit:.1f}, form {m['tsb'] / per_unit:+.1f} "
         f"({unit} a day); acute:chronic ratio {acwr}",

@@ -80,6 +80,33 @@ class History:
     def activities_between(self, lo: int, hi: int) -> list[Activity]:
         return [a for a in self.activities if lo <= a.start_local.toordinal() <= hi]
 
+    def until(self, as_of: date) -> History:
+        """This history as it stood on an earlier day: what `build_history` gives for that day,
+        sliced from this one instead of rebuilt (the plan check re-evaluates the day a week ago)."""
+        last_day = as_of.toordinal()
+        if last_day >= self.last_day:
+            return self
+        if last_day < self.first_day:
+            # Before the record: an empty history (no activity, so no option of the build matters).
+            return build_history((), as_of)
+        size = last_day - self.first_day + 1
+        runs = self.runs[: bisect_right(self.run_days, last_day)]
+        return History(
+            as_of=as_of,
+            last_day=last_day,
+            first_day=self.first_day,
+            covered_from=self.covered_from,
+            activities=tuple(a for a in self.activities if a.start_local.toordinal() <= last_day),
+            runs=runs,
+            run_days=self.run_days[: len(runs)],
+            run_km=self.run_km[:size],
+            cross_training_min=self.cross_training_min[:size],
+            strength_sessions=self.strength_sessions[:size],
+            _run_km_prefix=self._run_km_prefix[: size + 1],
+            _cross_min_prefix=self._cross_min_prefix[: size + 1],
+            _strength_prefix=self._strength_prefix[: size + 1],
+        )
+
 
 def _window(prefix: Sequence[float], first_day: int, last_day: int, lo: int, hi: int) -> float:
     lo = max(lo, first_day)

@@ -73,10 +73,11 @@ def compute_metrics(history: History, gear: Sequence[Gear], acwr: float | None) 
     cadence = median(cadences)
     return {
         "weekly_run_km": weekly_run_km(history),
-        "ctl": round(load.ctl, 2),
-        "atl": round(load.atl, 2),
-        "tsb": round(load.tsb, 2),
-        "acwr": None if acwr is None else round(acwr, 2),
+        # Rounded for programs, not for people (templates round what they show): 4 decimals.
+        "ctl": round(load.ctl, 4),
+        "atl": round(load.atl, 4),
+        "tsb": round(load.tsb, 4),
+        "acwr": None if acwr is None else round(acwr, 4),
         "rest_days_7d": 7 - len({r.day for r in week_runs}),
         "runs_7d": len(week_runs),
         "longest_run_30d_km": round_km(max((r.km for r in month_runs), default=0.0)),

@@ -9,7 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from enum import Enum
-from typing import Mapping, Sequence
+from typing import TYPE_CHECKING, Mapping, Sequence
+
+if TYPE_CHECKING:  # the plan is built from these types; only its name is needed here
+    from coaching.domain.plan_model import Plan
+    from coaching.domain.plan_check import PlanCheck
 
 
 class SportCategory(str, Enum):
@@ -178,3 +182,6 @@ class Evaluation:
     findings: tuple[Finding, ...]
     skipped: tuple[Skipped, ...] = ()
     data_quality: tuple[str, ...] = ()
+    plan: Plan | None = None  # the next 7 days; None without 28 days of history (see skipped)
+    plan_check: PlanCheck | None = None  # the plan made a week ago against the last 7 days
+    risk_score_week_ago: float | None = None  # for the trend; None when the record starts later

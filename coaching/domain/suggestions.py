@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Callable, Mapping
 
-from coaching.domain.model import Finding, Suggestion
+from coaching.domain.model import Finding, Severity, Suggestion
 from coaching.domain.rules import base as r
-from coaching.domain.units import format_distance_km, format_elevation_m
+from coaching.domain.units import format_distance_km
 
 Metrics = Mapping[str, object]
 
@@ -65,30 +65,26 @@ def _number(metrics: Metrics, key: str) -> float | None:
 
 
 def _recovery(finding: Finding, m: Metrics, units: str) -> str:
-    km = lambda key: format_distance_km(_number(m, key) or 0.0, units)  # noqa: E731
+    # The plan for the next 7 days is the one place its numbers appear: suggestions point to it.
     if finding.rule == r.LONG_RUN_SPIKE:
         return (
-            f"Keep your next long run under {km('next_long_run_max_km')} and take a rest day "
+            "Keep every run of the next 7 days within your plan's longest run, and take a rest day "
             "or an easy day after this one."
         )
     if finding.rule == r.RETURN_AFTER_BREAK:
         return (
-            f"Return step by step: keep runs under {km('restart_run_max_km')} (half your usual "
-            f"{km('usual_run_km')}), walk-run if needed, leave a day between runs and add no more "
-            "than 10 % a week."
+            "Return step by step: short runs within your plan (about half your usual run), "
+            "walk-run if needed, a day between runs, and no more than 10 % more a week."
         )
     if finding.rule == r.WEEKLY_RAMP:
         return (
-            f"Hold next week near last week's {km('previous_week_km')} instead of building on this "
-            "week's total, and keep at least one rest day."
+            "Hold next week within your plan's weekly distance instead of building on this week's "
+            "total, and keep at least one rest day."
         )
     if finding.rule == r.ACWR:
         if m.get("label") == "detraining":
-            return (
-                f"Rebuild gradually towards your usual {km('chronic_weekly_km')} a week, adding no "
-                "more than 10 % a week."
-            )
-        return f"Take a rest day and hold weekly distance near your usual {km('chronic_weekly_km')}."
+            return "Rebuild gradually towards your usual week, adding no more than 10 % a week."
+        return "Take a rest day and keep to your plan's weekly distance."
     if finding.rule == r.NO_REST_DAY:
         return (
             f"Take a rest day: you have run {int(_number(m, 'run_streak_days') or 0)} days in a row, "
@@ -101,44 +97,57 @@ def _recovery(finding: Finding, m: Metrics, units: str) -> str:
         )
     if finding.rule == r.INTENSITY_JUMP:
         return (
-            "Keep at least one easy day between hard sessions and no more than "
-            f"{int(_number(m, 'suggested_hard_runs_7d') or 1)} hard runs this week."
+            "Keep at least one easy day between hard sessions, and no more hard runs than your "
+            "plan allows this week."
         )
     if finding.rule == r.PAIN_REPORTED:
+        if finding.severity >= Severity.WARNING:
+            return (
+                f"Stop running until the knee settles (pain {_score(m)}): rest, cycle or swim "
+                "instead, and see a physiotherapist if the pain lasts beyond two weeks."
+            )
         return (
-            "Let pain be your guide: rest or run only easy and short while knee pain is above "
-            "2/10, and see a physiotherapist if it does not settle within a week or two."
+            f"Let pain be your guide (pain {_score(m)}): only easy runs no longer than your plan "
+            "allows, no speed work, and stop a run if the pain rises."
         )
-    return "Take a rest day and hold weekly distance near last week's."
+    return "Take a rest day and hold weekly distance within your plan."
+
+
+def _score(m: Metrics) -> str:
+    score = _number(m, "pain_score")
+    return "reported" if score is None else f"{score:.0f}/10"
 
 
 def _cross_training(finding: Finding, m: Metrics, units: str) -> str:
-    minutes = int(_number(m, "swap_cross_training_min") or 0)
     if finding.rule == r.NO_CROSS_TRAINING:
-        minutes = int(_number(m, "suggested_cross_training_min") or minutes)
         return (
-            f"Add about {minutes} minutes of cycling or swimming this week; low-impact training "
-            "keeps fitness growing without loading the knee."
+            "Add some cycling or swimming this week; low-impact training keeps fitness growing "
+            "without loading the knee."
         )
+    # Minutes of one session are no cap on the week: the plan holds the week's total.
+    minutes = int(_number(m, "swap_cross_training_min") or 0)
     if finding.rule == r.PAIN_REPORTED:
+        if finding.severity >= Severity.WARNING:
+            return (
+                f"Swap every run for the same minutes of cycling or swimming (about {minutes} minutes "
+                "a session) while the knee settles."
+            )
         return (
             f"Swap runs for the same minutes of cycling or swimming (about {minutes} minutes a "
-            "session) while the knee settles."
+            "session) when the knee complains."
         )
     if finding.rule == r.NO_REST_DAY:
         return f"Swap tomorrow's run for {minutes} minutes of easy cycling or swimming."
     if minutes <= 0:
         return ""
     return (
-        f"Swap part of the increase for the same minutes of cycling or swimming: about {minutes} "
-        "minutes this week."
+        "Swap the distance your plan cuts for the same time of cycling or swimming: your plan "
+        "says how many minutes."
     )
 
 
 def _strength(finding: Finding, m: Metrics, units: str) -> str:
-    sessions = _number(m, "strength_sessions_per_week")
-    if finding.rule == r.STRENGTH_MISSING and sessions is not None:
-        return f"You average {sessions:.1f} strength sessions a week. {STRENGTH_TEXT}"
+    # The finding's own `why` already says how many sessions the runner averages.
     return STRENGTH_TEXT
 
 
@@ -156,17 +165,15 @@ def _cadence(finding: Finding, m: Metrics, units: str) -> str:
 def _shoes(finding: Finding, m: Metrics, units: str) -> str:
     name = str(m.get("shoe_name") or "your shoe")
     km = _number(m, "shoe_km")
-    mileage = f" has {format_distance_km(km, units)}" if km is not None else ""
     if m.get("reason") == "single shoe":
-        return f"All your recent runs were in {name}{mileage}. {SHOE_CHOICE_TEXT}"
+        so_far = f" ({format_distance_km(km, units)} so far)" if km is not None else ""
+        return f"All your recent runs were in {name}{so_far}. {SHOE_CHOICE_TEXT}"
+    mileage = f" has {format_distance_km(km, units)}" if km is not None else ""
     return f"{name}{mileage}: plan a replacement. {SHOE_CHOICE_TEXT}"
 
 
 def _terrain(finding: Finding, m: Metrics, units: str) -> str:
-    usual = _number(m, "usual_weekly_gain_m")
-    if usual is not None and usual > 0:
-        return f"Keep weekly climbing near your usual {format_elevation_m(usual, units)} for now. {TERRAIN_TEXT}"
-    return TERRAIN_TEXT
+    return f"Keep weekly climbing within your plan for now. {TERRAIN_TEXT}"
 
 
 _WRITERS: dict[str, Callable[[Finding, Metrics, str], str]] = {

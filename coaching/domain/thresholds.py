@@ -39,7 +39,9 @@ class LongRunSpikeThresholds:
     min_run_km: float = _num(3.0, 0.0, 50.0)
     caution_pct: float = _num(10.0, 0.0, 500.0)
     warning_pct: float = _num(100.0, 0.0, 1000.0)
-    budget_factor: float = _num(1.1, 1.0, 2.0)  # next_long_run_max_km = factor x max(L30, run)
+    # next_long_run_max_km = factor x the longest run of the 30 days before the spike (the spike
+    # itself excluded: tissues have not adapted to it yet).
+    budget_factor: float = _num(1.1, 1.0, 2.0)
     recent_days: int = _num(7, 1, 60)  # runs of D-6..D are checked; older ones were checked before
     _orders: ClassVar = (("caution_pct", "warning_pct"),)
 
@@ -161,6 +163,35 @@ class PainReportedThresholds:
 
 
 @dataclass(frozen=True)
+class PlanThresholds:
+    """RULES.md, "The plan for the next 7 days": the factors of every row of the plan table."""
+
+    history_days: int = _num(28, 7, 120)  # a plan needs this much history
+    longest_run_factor: float = _num(1.1, 1.0, 2.0)  # baseline max run: x L30 (Frandsen's band)
+    weekly_low_factor: float = _num(0.8, 0.0, 1.0)  # baseline weekly km: [0.8 x W0, 1.1 x W0]
+    weekly_high_factor: float = _num(1.1, 1.0, 2.0)
+    ramp_high_factor: float = _num(1.1, 1.0, 2.0)  # weekly-ramp: high = 1.1 x max(W1, W2)
+    acwr_high_factor: float = _num(1.1, 1.0, 2.0)  # acwr: high = 1.1 x 7 x chronic daily km
+    restart_weekly_runs: float = _num(3.0, 1.0, 7.0)  # return-after-break: high = 3 x restart run
+    climb_factor: float = _num(1.1, 1.0, 3.0)  # hill-jump: climb = 1.1 x E28_weekly
+    rest_days: int = _num(1, 0, 7)
+    rest_days_recovery: int = _num(2, 0, 7)  # no-rest-day or monotony
+    rest_days_return: int = _num(3, 0, 7)  # return-after-break: a day between runs
+    hard_runs: int = _num(2, 0, 7)
+    hard_runs_jump: int = _num(1, 0, 7)  # intensity-jump
+    strength_sessions: int = _num(2, 0, 7)  # the article's 2-3 a week
+    strength_sessions_caution: int = _num(3, 0, 7)  # strength-missing at caution
+    distance_tolerance_pct: float = _num(2.0, 0.0, 20.0)  # GPS noise when checking a kept plan
+    _orders: ClassVar = (
+        ("weekly_low_factor", "weekly_high_factor"),
+        ("rest_days", "rest_days_recovery"),
+        ("rest_days_recovery", "rest_days_return"),
+        ("hard_runs_jump", "hard_runs"),
+        ("strength_sessions", "strength_sessions_caution"),
+    )
+
+
+@dataclass(frozen=True)
 class Thresholds:
     quality: QualityThresholds = QualityThresholds()
     long_run_spike: LongRunSpikeThresholds = LongRunSpikeThresholds()
@@ -176,6 +207,7 @@ class Thresholds:
     no_cross_training: NoCrossTrainingThresholds = NoCrossTrainingThresholds()
     strength_missing: StrengthMissingThresholds = StrengthMissingThresholds()
     pain_reported: PainReportedThresholds = PainReportedThresholds()
+    plan: PlanThresholds = PlanThresholds()
 
     def with_overrides(self, overrides: Mapping[str, Any]) -> Thresholds:
         """A copy with `overrides` applied: nested `{section: {name: value}}` or flat

@@ -3,6 +3,8 @@ imperial). Only text is converted; every stored or serialised number stays metri
 
 from __future__ import annotations
 
+import math
+
 KM_PER_MILE = 1.609344
 FEET_PER_METRE = 3.280839895
 
@@ -21,6 +23,13 @@ def format_distance_km(km: float, units: str) -> str:
     if units == "imperial":
         return f"{km / KM_PER_MILE:.1f} mi"
     return f"{km:.1f} km"
+
+
+def format_distance_cap_km(km: float, units: str) -> str:
+    """A limit in the runner's units, rounded down so that keeping to the shown decimal keeps it."""
+    value = km / KM_PER_MILE if units == "imperial" else km
+    shown = math.floor(round(max(value, 0.0) * 10, 6)) / 10
+    return f"{shown:.1f} {distance_unit(units)}"
 
 
 def format_elevation_m(metres: float, units: str) -> str:

@@ -25,6 +25,7 @@ from jinja2 import (
 from coaching.messages.inline_css import inline_template_source
 from coaching.messages.message import PUSH_BODY_MAX_CHARS, RenderedMessage
 from coaching.messages.views import AlertView, CoachDigestView, FindingView, WeeklySummaryView
+from coaching.messages.views.plan_change import PlanChangeView
 from coaching.messages.views.reconnect import ReconnectView
 
 CSS_TEMPLATE = "email/_style.css"
@@ -110,6 +111,9 @@ class Renderer:
     def render_reconnect(self, view: ReconnectView) -> RenderedMessage:
         return self._render("reconnect", view, view.preferences_url, urgency="warning")
 
+    def render_plan_change(self, view: PlanChangeView) -> RenderedMessage:
+        return self._render("plan_change", view, view.preferences_url, urgency=view.urgency)
+
     def _render(
         self, kind: str, view: Any, unsubscribe_url: str, *, push: bool = True, urgency: str = "info"
     ) -> RenderedMessage:
@@ -178,3 +182,7 @@ def render_weekly_summary(view: WeeklySummaryView) -> RenderedMessage:
 
 def render_coach_digest(view: CoachDigestView) -> RenderedMessage:
     return default_renderer().render_coach_digest(view)
+
+
+def render_plan_change(view: PlanChangeView) -> RenderedMessage:
+    return default_renderer().render_plan_change(view)

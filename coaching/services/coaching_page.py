@@ -16,13 +16,17 @@ from sqlalchemy.orm import Session
 
 from coaching.domain.cadence import steps_per_min
 from coaching.domain.model import Severity, SportCategory
-from coaching.domain.risk import risk_score
+from coaching.domain.risk import risk_score, risk_trend
 from coaching.domain.stats import median
 from coaching.messages import format as fmt
 from coaching.messages.render import default_renderer
 from coaching.messages.views import Acknowledgement, CoachDigestView, DigestAthlete, FindingView, coach_digest_view
 from coaching.messages.views import finding_view as make_finding_view
 from coaching.services.checkins import athlete_thresholds
+from coaching.messages.plan_text import check_lines, check_summary
+from coaching.messages.views.digest import TREND_ARROWS
+from coaching.messages.views.plan import PlanView, plan_view
+from coaching.services.plan_status import PlanStatus, plan_status
 from coaching.services.coach_actions import (
     ThresholdChangeItem,
     ThresholdOption,
@@ -37,6 +41,7 @@ from coaching.store.findings import FindingRepository, to_domain_finding
 from coaching.store.models import Athlete, CoachAthlete, EvaluationRecord
 
 WEEKS_SHOWN = 12
+ADHERENCE_WEEKS = 4
 CHECKIN_DAYS_SHOWN = 84
 
 
@@ -79,6 +84,14 @@ class CheckinItem:
 
 
 @dataclass(frozen=True)
+class AdherenceWeek:
+    days: str  # "Thu 5 Mar – Wed 11 Mar"
+    summary: str  # "kept" | "not kept: longest run" | "no plan yet"
+    kept: bool | None  # None: no plan a week before that week
+    broken: tuple[str, ...]  # "longest run up to 9.2 km, done 21.1 km"
+
+
+@dataclass(frozen=True)
 class AthletePage:
     athlete_id: int
     name: str
@@ -93,6 +106,9 @@ class AthletePage:
     checkins: tuple[CheckinItem, ...]
     thresholds: tuple[ThresholdOption, ...]
     changes: tuple[ThresholdChangeItem, ...]  # newest first
+    plan: PlanView | None = None  # the next 7 days from the latest evaluated day
+    adherence: tuple[AdherenceWeek, ...] = ()  # the last four weeks, newest first
+    trend: str = ""  # "↑ rising from 0.6 a week ago"
 
     @property
     def load_summary(self) -> str:
@@ -121,11 +137,19 @@ def digest_athletes(session: Session, coach_id: int, *, page_url_base: str, tz: 
     notes = acknowledgements_since(session, ids, acknowledged_since, tz) if with_acknowledgements else {}
     entries = []
     for athlete in athletes:
-        weekly = (records[athlete.id].metrics or {}).get("weekly_run_km") if athlete.id in records else None
+        record = records.get(athlete.id)
+        weekly = (record.metrics or {}).get("weekly_run_km") if record is not None else None
+        # The plan, the risk a week ago and two weeks of adherence, recomputed for the latest
+        # evaluated day (nothing about plans is stored).
+        status = plan_status(session, athlete, record.as_of) if record is not None else None
         entries.append(DigestAthlete.from_findings(
             athlete.display_name, [to_domain_finding(r) for r in findings[athlete.id]],
             float(weekly[-1]) if weekly else 0.0, f"{page_url_base}/coach/athletes/{athlete.id}",
             notes.get(athlete.id, ()),
+            **({} if status is None else {
+                "risk_week_ago": status.risk_week_ago, "plan": status.plan, "checks": status.checks,
+                "pain_score": status.pain_score, "pain_day": status.pain_day,
+            }),
         ))
     return entries
 
@@ -158,6 +182,7 @@ def athlete_page(session: Session, coach_id: int, athlete_id: int, tz: str = "UT
         view = make_finding_view(finding, "metric")
         items.append(FindingItem(row.id, view, renderer.what_happened(view), notes.get(row.id, ())))
     last_day = as_of or date.today()
+    status = plan_status(session, athlete, as_of, weeks=ADHERENCE_WEEKS) if as_of else None
     return AthletePage(
         athlete_id=athlete.id,
         name=athlete.display_name,
@@ -172,7 +197,31 @@ def athlete_page(session: Session, coach_id: int, athlete_id: int, tz: str = "UT
         checkins=_checkins(session, athlete_id, last_day),
         thresholds=threshold_options(athlete),
         changes=threshold_history(session, athlete_id, tz),
+        plan=plan_view(status.plan, "metric") if status else None,
+        adherence=_adherence(status) if status else (),
+        trend=_trend_text(risk_score(domain_findings), status.risk_week_ago) if status else "",
     )
+
+
+def _adherence(status: PlanStatus) -> tuple[AdherenceWeek, ...]:
+    weeks = []
+    for week, check in enumerate(status.checks):
+        last = status.as_of - timedelta(days=7 * week)
+        days = f"{fmt.format_day(last - timedelta(days=6))} – {fmt.format_day(last)}"
+        if check is None:
+            weeks.append(AdherenceWeek(days, "no plan yet", None, ()))
+            continue
+        broken = tuple(f"{line.label.lower()} {line.planned}, done {line.done}"
+                       for line in check_lines(check, "metric") if line.limit and not line.kept)
+        weeks.append(AdherenceWeek(days, check_summary(check), check.kept, broken))
+    return tuple(weeks)
+
+
+def _trend_text(now: float, week_ago: float | None) -> str:
+    trend = risk_trend(now, week_ago)
+    if trend is None or week_ago is None:
+        return ""
+    return f"{TREND_ARROWS[trend]} {trend} from {fmt.format_number(round(week_ago, 1))} a week ago"
 
 
 def _week_label(end: date) -> str:

@@ -41,6 +41,16 @@ def evaluation_day(now_utc: datetime, tz_name: str) -> date:
 
 def evaluate_athlete(session: Session, athlete: Athlete, as_of: date,
                      evaluated_at: datetime | None = None) -> AthleteEvaluation:
+    evaluation = evaluate_stored(session, athlete, as_of, evaluated_at)
+    score = risk_score(evaluation.findings)
+    to_alert = FindingRepository(session).record(athlete.id, evaluation, score, evaluated_at)
+    return AthleteEvaluation(athlete.id, evaluation, score, to_alert)
+
+
+def evaluate_stored(session: Session, athlete: Athlete, as_of: date, now: datetime | None = None) -> Evaluation:
+    """The domain's evaluation of the athlete's stored training and check-ins on `as_of`,
+    recording nothing (the coach page and the digest recompute past weeks' plans with it). With
+    `now`, activities that start after it (a device's wrong clock) become data-quality notes."""
     since = datetime.combine(as_of - timedelta(days=HISTORY_DAYS), datetime.min.time())
     loaded = ActivityRepository(session).for_athlete(athlete.id, since_local=since)
     activities = [a for a in loaded if a.local_day <= as_of]
@@ -58,12 +68,9 @@ def evaluate_athlete(session: Session, athlete: Athlete, as_of: date,
         activities, as_of, gear=gear, checkins=checkins, thresholds=thresholds, units=athlete.units,
         history_start=since.date() if backfilled else None,
     )
-    if evaluated_at is not None:
-        evaluation = replace(evaluation, data_quality=(*evaluation.data_quality,
-                                                       *future_start_notes(loaded, evaluated_at)))
-    score = risk_score(evaluation.findings)
-    to_alert = FindingRepository(session).record(athlete.id, evaluation, score, evaluated_at)
-    return AthleteEvaluation(athlete.id, evaluation, score, to_alert)
+    if now is not None:
+        evaluation = replace(evaluation, data_quality=(*evaluation.data_quality, *future_start_notes(loaded, now)))
+    return evaluation
 
 
 def future_start_notes(activities: list, now: datetime) -> list[str]:

@@ -142,21 +142,25 @@ def tell_disconnected(runtime: Runtime, athlete_id: int, now: datetime, *, missi
 
 
 def deliver_due(runtime: Runtime, now: datetime, limit: int = 1000) -> DeliveryReport:
-    notifier = runtime.notifier
-    report = DeliveryReport()
     with runtime.sessions.begin() as session:
         due = OutboxRepository(session).due_ids(now, limit)
-    for message_id in due:
+    return deliver_messages(runtime, now, due)
+
+
+def deliver_messages(runtime: Runtime, now: datetime, message_ids: Iterable[int]) -> DeliveryReport:
+    """Send these queued messages now (a message already taken, sent or not yet due is skipped:
+    `claim` decides, as for the scheduled delivery). A failure stays queued with the usual
+    back-off, for the next delivery run."""
+    notifier = runtime.notifier
+    report = DeliveryReport()
+    for message_id in message_ids:
         _deliver_one(runtime, notifier, message_id, now, report)
     return report
 
 
 def deliver_message(runtime: Runtime, message_id: int, now: datetime) -> bool:
-    """Deliver one queued message now (someone is waiting for it); a failure stays queued with the
-    usual back-off, for the next delivery run. True when it was sent."""
-    report = DeliveryReport()
-    _deliver_one(runtime, runtime.notifier, message_id, now, report)
-    return report.sent == 1
+    """Deliver one queued message now (someone is waiting for it); True when it was sent."""
+    return deliver_messages(runtime, now, [message_id]).sent == 1
 
 
 def _deliver_one(runtime: Runtime, notifier: Notifier, message_id: int, now: datetime, report: DeliveryReport) -> None:
@@ -212,7 +216,7 @@ def _address(runtime: Runtime, session: Session, row: OutboxMessage) -> tuple[st
         return None, "athlete deleted"
     if athlete.unsubscribed_at is not None:
         return None, "athlete unsubscribed"
-    if row.kind in ("alert", "checkin_prompt") and not athlete.alerts_enabled:
+    if row.kind in ("alert", "checkin_prompt", "plan_change") and not athlete.alerts_enabled:
         return None, "alerts turned off"
     if row.kind == "checkin_prompt":
         from coaching.services.checkins import prompt_still_wanted

@@ -10,7 +10,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from coaching.domain.metrics import WEEKS_SHOWN
-from coaching.domain.summary import next_week_guidance, weekly_summary
+from coaching.domain.evaluate import evaluate
+from coaching.domain.model import PainCheckin
+from coaching.domain.summary import weekly_summary
 from coaching.domain.thresholds import DEFAULT_THRESHOLDS
 from coaching.messages.render import render_coach_digest, render_weekly_summary
 from coaching.messages.views import coach_digest_view, weekly_summary_view
@@ -21,16 +23,18 @@ from coaching.services.coaching_page import digest_athletes
 from coaching.services.gc_pause import paused_gc
 from coaching.services.notify import _channels, _queue, iso_week, outbox_messages, recipient_for
 from coaching.store.activities import ActivityRepository
-from coaching.store.athletes import AthleteRepository, CoachRepository
+from coaching.store.athletes import AthleteRepository, CheckinRepository, CoachRepository
 from coaching.store.findings import FindingRepository, to_domain_finding
 from coaching.store.outbox import OutboxRepository
 
 # What a summary reads: its 12 weekly bars end on the Sunday, so they start 11 weeks before the
-# week's Monday; the 30-day long-run budget lies inside them. One day more, so that a watch and a
-# phone recording the same run just before the first bar are still merged into one (the quality
-# guard merges starts less than a minute apart). Reading 115 days, as before, loaded a third more
-# rows that changed nothing (a test compares the two).
-SUMMARY_HISTORY_DAYS = 7 * (WEEKS_SHOWN - 1) + 1
+# week's Monday. Its plan is the evaluation of the Sunday, whose plan check re-evaluates the
+# Sunday before; the widest window of those rules is intensity-jump's 180 days of maximum heart
+# rate, which reaches back to 180 days before the Monday. One day more, so that a watch and a phone
+# recording the same run just before the first day read are still merged into one (the quality
+# guard merges starts less than a minute apart). A test compares the summary with the one the
+# whole history gives.
+SUMMARY_HISTORY_DAYS = max(7 * (WEEKS_SHOWN - 1), DEFAULT_THRESHOLDS.intensity_jump.max_hr_days) + 1
 
 
 @dataclass(frozen=True)
@@ -85,14 +89,21 @@ def _queue_summary_batch(runtime: Runtime, session: Session, athlete_ids: list[i
     since = datetime.combine(min(weeks.values()) - timedelta(days=SUMMARY_HISTORY_DAYS), datetime.min.time())
     activities = ActivityRepository(session).for_athletes([a.id for a in todo], since_local=since)
     findings = FindingRepository(session).open_findings_for([a.id for a in todo])
+    checkins = CheckinRepository(session).for_athletes([a.id for a in todo], since.date())
     messages = []
     for athlete in todo:
         week_start = weeks[athlete.id]
         thresholds = DEFAULT_THRESHOLDS.with_overrides(athlete.threshold_overrides or {})
         summary = weekly_summary(activities[athlete.id], week_start, thresholds=thresholds)
+        # The plan for the week ahead and the check of the week just ended: the evaluation of
+        # the week's Sunday (its plan covers Monday to Sunday; the check, the week just ended).
+        evaluation = evaluate(
+            activities[athlete.id], week_start + timedelta(days=6), thresholds=thresholds, units=athlete.units,
+            checkins=[PainCheckin(day=c.day, score=c.score) for c in checkins[athlete.id]],
+        )
         view = weekly_summary_view(
             recipient_for(runtime, athlete, now), summary, [to_domain_finding(r) for r in findings[athlete.id]],
-            next_week_guidance(summary, thresholds), now_utc=now,
+            None, now_utc=now, plan=evaluation.plan, plan_check=evaluation.plan_check,
         )
         messages += outbox_messages("athlete", athlete.id, "weekly_summary", iso_week(week_start),
                                     _channels(athlete), render_weekly_summary(view))
@@ -123,7 +134,7 @@ def queue_coach_digests(runtime: Runtime, now: datetime, coach_ids: list[int] | 
             # The artifact shows the same ranking and top reasons as the email.
             rankings.append(DigestRanking(coach.id, queued, [
                 (row.name, row.risk, f"{row.top.title}: {row.top.why}" if row.top else "no open findings")
-                for row in (*view.flagged, *view.others)
+                for row in view.rows
             ]))
     return rankings
 

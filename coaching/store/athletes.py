@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -162,3 +162,16 @@ class CheckinRepository:
                 select(PainCheckin).where(PainCheckin.athlete_id == athlete_id).order_by(PainCheckin.day)
             )
         )
+
+    def for_athletes(self, athlete_ids: list[int], since: date) -> dict[int, list[PainCheckin]]:
+        """`for_athlete` for a batch, from `since` on, in one query."""
+        result: dict[int, list[PainCheckin]] = {athlete_id: [] for athlete_id in athlete_ids}
+        if athlete_ids:
+            rows = self.session.scalars(
+                select(PainCheckin)
+                .where(PainCheckin.athlete_id.in_(athlete_ids), PainCheckin.day >= since)
+                .order_by(PainCheckin.day)
+            )
+            for row in rows:
+                result[row.athlete_id].append(row)
+        return result

@@ -12,9 +12,11 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
-from coaching.services.checkins import athlete_thresholds, checkin_on, local_today, pain_guidance, record_checkin
+from coaching.services.checkins import athlete_thresholds, checkin_on, local_today, pain_guidance
+from coaching.services.pain_loop import deliver_new_plan, record_and_replan
 from coaching.services.notify import LINK_LIFETIME
 from coaching.store.models import Athlete
 from coaching.web.context import CLOCK_SKEW_S, WebContext, web
@@ -89,13 +91,15 @@ async def save_checkin(request: Request) -> Response:
             return _expired(ctx)
         if score is None:
             return _render(ctx, athlete, token, None, None, error="Pick a number from 0 to 10.", status_code=400)
-        with ctx.runtime.sessions.begin() as db:
-            stored = db.get(Athlete, athlete.id)
-            if stored is None:
-                return _expired(ctx)
-            record_checkin(db, stored, score, ctx.clock())
+        now = ctx.clock()
+        # Recorded, then re-evaluated at once and, if the plan's running mode changed, the new
+        # plan queued; it is sent just after this answer.
+        outcome = record_and_replan(ctx.runtime, athlete.id, score, now)
+        if outcome is None:
+            return _expired(ctx)
         # Post/redirect/get: reloading the answer page does not post the form again.
-        return RedirectResponse(f"/checkin/saved?t={quote(token, safe='')}", status_code=303)
+        return RedirectResponse(f"/checkin/saved?t={quote(token, safe='')}", status_code=303,
+                                background=BackgroundTask(deliver_new_plan, ctx.runtime, outcome, now))
 
     return await run_in_threadpool(save)
 

@@ -22,14 +22,16 @@ def _findings(env: WebEnv, athlete_id: int) -> dict[str, FindingRecord]:
         return {r.rule: r for r in db.scalars(select(FindingRecord).where(FindingRecord.athlete_id == athlete_id))}
 
 
-def test_the_roster_lists_only_consenting_athletes_flagged_first(env: WebEnv) -> None:
+def test_the_roster_lists_only_consenting_athletes_in_one_ranking_the_flagged_marked(env: WebEnv) -> None:
     team = squad(env)
     with env.client() as client:
         as_coach(client, team.coach_id)
         roster = client.get("/coach").text
     assert roster.index(">Ann Runner</a>") < roster.index(">Ben Runner</a>")
     assert "Cleo" not in roster and "Dan" not in roster
-    assert roster.index("Flagged") < roster.index(">Ann Runner</a>") < roster.index("Everyone else")
+    # One ranking, the flagged marked in it (not a section of their own).
+    assert roster.index(">Ann Runner</a> <span class=\"badge warning\">Flagged</span>") < roster.index(">Ben Runner</a>")
+    assert "Everyone else" not in roster
     assert f'href="/coach/athletes/{team.ann}"' in roster
 
 

@@ -103,11 +103,12 @@ def _spiking_history() -> list:
     return steady_weeks(6, 10.0, first_days_before=2) + [run(0, 13.0)]
 
 
-def test_rising_load_without_cross_training_suggests_minutes_of_it() -> None:
+def test_rising_load_without_cross_training_suggests_it_without_a_number_of_its_own() -> None:
     findings, _ = _findings(_spiking_history(), "no-cross-training")
     assert [(f.severity, f.evidence) for f in findings] == [(Severity.INFO, Evidence.B)]
     assert findings[0].metrics["suggested_cross_training_min"] == 60
-    assert "60 minutes of cycling or swimming" in findings[0].suggestions[0].text
+    text = findings[0].suggestions[0].text
+    assert "cycling or swimming" in text and not any(ch.isdigit() for ch in text)  # the plan has the numbers
 
 
 def test_a_ride_this_week_answers_the_cross_training_rule() -> None:

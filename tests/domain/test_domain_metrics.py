@@ -44,9 +44,10 @@ def test_ctl_after_42_days_of_10_km_is_10_times_one_minus_1_over_e() -> None:
 def test_ctl_atl_tsb_of_a_single_run_today_are_its_first_step() -> None:
     metrics = evaluate([run(0, 10.0)], AS_OF).metrics
     k42, k7 = 1 - math.exp(-1 / 42), 1 - math.exp(-1 / 7)
-    assert metrics["ctl"] == round(10 * k42, 2) == 0.24
-    assert metrics["atl"] == round(10 * k7, 2) == 1.33
-    assert metrics["tsb"] == round(10 * k42 - 10 * k7, 2) == -1.1
+    # Four decimals: metrics are rounded for programs; people see them rounded by the templates.
+    assert metrics["ctl"] == round(10 * k42, 4) == 0.2353
+    assert metrics["atl"] == round(10 * k7, 4) == 1.3312
+    assert metrics["tsb"] == round(10 * k42 - 10 * k7, 4) == -1.0959
 
 
 def test_a_rest_day_decays_fatigue_faster_than_fitness() -> None:

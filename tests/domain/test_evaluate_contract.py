@@ -60,8 +60,9 @@ def test_evaluate_takes_the_documented_arguments_and_returns_an_evaluation() -> 
     assert isinstance(evaluation, Evaluation)
     assert evaluation.as_of == AS_OF
     spike = next(f for f in evaluation.findings if f.rule == "long-run-spike")
-    assert spike.metrics["next_long_run_max_km"] == 23.1  # metrics stay metric ...
-    assert "14.4 mi" in spike.suggestions[0].text  # ... text is in the runner's miles
+    assert spike.metrics["next_long_run_max_km"] == 11.0  # 1.1 x the pre-spike 10 km; metrics stay metric ...
+    assert evaluation.plan is not None
+    assert "6.2 mi" in evaluation.plan.max_run_km.why  # ... text is in the runner's miles (10 km before the spike)
     assert all(f.why and "\n" not in f.why for f in evaluation.findings)
     assert risk_score(evaluation.findings) > 0
 
@@ -71,8 +72,8 @@ def test_units_accept_stravas_measurement_preference_names() -> None:
     feet = evaluate(history, AS_OF, units="feet")
     imperial = evaluate(history, AS_OF, units="imperial")
     meters = evaluate(history, AS_OF, units="meters")
-    assert feet.findings == imperial.findings
-    assert "23.1 km" in meters.findings[0].suggestions[0].text
+    assert feet.findings == imperial.findings and feet.plan == imperial.plan
+    assert meters.plan is not None and "10.0 km" in meters.plan.max_run_km.why
 
 
 def test_an_empty_history_evaluates_to_no_findings_and_skips_the_history_rules() -> None:

@@ -27,7 +27,7 @@ def test_long_run_twice_the_monthly_longest_plus_a_bit_is_a_warning() -> None:
     assert finding.activity_id == spike.id
     assert finding.metrics["spike_pct"] == 110.0
     assert finding.metrics["longest_previous_km"] == 10.0
-    assert finding.metrics["next_long_run_max_km"] == 23.1  # 1.1 x max(10, 21)
+    assert finding.metrics["next_long_run_max_km"] == 11.0  # 1.1 x the 10 km before the spike, not the spike
 
 
 def test_long_run_exactly_double_is_only_a_caution() -> None:
@@ -39,9 +39,9 @@ def test_long_run_exactly_double_is_only_a_caution() -> None:
 def test_long_run_twenty_percent_longer_is_a_caution_with_a_budget() -> None:
     findings, _ = _spikes(_base() + [run(0, 12.0)])
     assert [f.severity for f in findings] == [Severity.CAUTION]
-    assert findings[0].metrics["next_long_run_max_km"] == 13.2
+    assert findings[0].metrics["next_long_run_max_km"] == 11.0
     recovery = [s for s in findings[0].suggestions if s.category == "recovery"]
-    assert "13.2 km" in recovery[0].text
+    assert "plan" in recovery[0].text and "km" not in recovery[0].text  # the plan holds the cap
     assert {s.category for s in findings[0].suggestions} == {"recovery", "strength"}
 
 

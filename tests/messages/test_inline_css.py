@@ -61,8 +61,8 @@ def test_templates_are_found_in_a_checkout_and_in_an_installed_wheel(tmp_path: P
 def test_every_email_template_in_the_repository_inlines_cleanly() -> None:
     renderer = Renderer()
     names = sorted(p.name for p in (default_templates_dir() / "email").glob("*.html.j2"))
-    assert names == ["_macros.html.j2", "alert.html.j2", "base.html.j2", "coach_digest.html.j2", "reconnect.html.j2",
-                     "weekly_summary.html.j2"]
+    assert names == ["_macros.html.j2", "alert.html.j2", "base.html.j2", "coach_digest.html.j2", "plan_change.html.j2",
+                     "reconnect.html.j2", "weekly_summary.html.j2"]
     for name in names:
         source, _, _ = renderer.env.loader.get_source(renderer.env, f"email/{name}")  # type: ignore[union-attr]
         assert "jinjaexpr" not in source and "<!--jinja:" not in source

@@ -12,7 +12,7 @@ def _finding(rule: str, severity: Severity, evidence: Evidence) -> Finding:
     return Finding(rule, severity, evidence, why="w")
 
 
-def test_the_digest_ranks_flagged_athletes_by_risk_score_and_keeps_the_rest_apart() -> None:
+def test_the_digest_ranks_everyone_by_risk_score_in_one_order_and_marks_the_flagged() -> None:
     athletes = [
         DigestAthlete.from_findings("Cleo", [_finding("monotony", Severity.WARNING, Evidence.C)], 30.0),  # 0.9
         DigestAthlete.from_findings("Anna", [_finding("long-run-spike", Severity.CAUTION, Evidence.A)], 40.0),  # 2.0
@@ -25,6 +25,8 @@ def test_the_digest_ranks_flagged_athletes_by_risk_score_and_keeps_the_rest_apar
         DigestAthlete.from_findings("Dan", [], 20.0),
     ]
     view = coach_digest_view("Carla", athletes, preferences_url="https://coach.example/p")
+    # One ranking (the issue: flagged and everyone else sorted apart read 0.9, 2.2 in one list).
+    assert [(row.name, row.flagged) for row in view.rows] == [("Ben", False), ("Anna", True), ("Cleo", True), ("Dan", False)]
     assert [row.name for row in view.flagged] == ["Anna", "Cleo"]
     assert [row.name for row in view.others] == ["Ben", "Dan"]
     assert [row.risk for row in view.flagged] == ["2", "0.9"]

@@ -11,7 +11,8 @@ from sqlalchemy import select
 
 from coaching.crypto import generate_key
 from coaching.domain.model import Activity
-from coaching.domain.summary import next_week_guidance, weekly_summary
+from coaching.domain.evaluate import evaluate
+from coaching.domain.summary import weekly_summary
 from coaching.messages.render import render_weekly_summary
 from coaching.messages.views import weekly_summary_view
 from coaching.runtime import Runtime
@@ -82,9 +83,11 @@ def test_a_queued_summary_shows_exactly_what_the_whole_history_shows(runtime: Ru
         for athlete_id in ids:
             everything = ActivityRepository(db).for_athlete(athlete_id)  # 40 weeks, no window
             summary = weekly_summary(everything, WEEK)
+            sunday = evaluate(everything, WEEK + timedelta(days=6))
+            assert sunday.plan is not None and sunday.plan_check is not None
             expected = render_weekly_summary(weekly_summary_view(
-                recipient_for(runtime, db.get(Athlete, athlete_id), NOW), summary, [], next_week_guidance(summary),
-                now_utc=NOW))
+                recipient_for(runtime, db.get(Athlete, athlete_id), NOW), summary, [], None,
+                now_utc=NOW, plan=sunday.plan, plan_check=sunday.plan_check))
             row = queued[athlete_id]
             assert (row.subject, row.body_text, row.body_html) == (expected.subject, expected.text, expected.html)
             assert summary.weekly_run_km[0] > 0  # the first bar has runs in it, the double merged once

@@ -44,7 +44,7 @@ class RuleContext:
     earlier: tuple[Finding, ...] = ()  # findings of the rules that ran before this one
     units: str = "metric"  # for the few `why` lines that name a distance
     # Shared by the copies evaluate() makes as findings accumulate: derived numbers are computed once.
-    _cache: dict[str, float] = field(default_factory=dict, compare=False, repr=False)
+    _cache: dict[str, float | None] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def as_of(self) -> date:
@@ -69,14 +69,14 @@ class RuleContext:
 
     def minutes_for_km(self, km: float) -> int:
         """Minutes of cross-training that replace `km` of running, rounded up to 5 minutes."""
-        return _up_to_5_min(max(km, 0.0) * self.pace_min_per_km)
+        return up_to_5_min(max(km, 0.0) * self.pace_min_per_km)
 
     def usual_run_minutes(self, days: int) -> int:
         """The median run's moving minutes over the last `days` days, rounded up to 5 minutes:
         what one run swapped for cycling or swimming takes (30 when there was no run)."""
         h = self.history
         minutes = median([r.activity.moving_s / 60.0 for r in h.runs_between(h.day(days - 1), h.last_day)])
-        return _up_to_5_min(minutes if minutes is not None else 30.0)
+        return up_to_5_min(minutes if minutes is not None else 30.0)
 
     def baseline_window(self, recent_days: int, baseline_days: int) -> tuple[int, int] | None:
         """(first, last) day of the `baseline_days` before the recent `recent_days` (D-34..D-7 by
@@ -86,7 +86,7 @@ class RuleContext:
         return (first, last) if self.history.covers(first) else None
 
 
-def _up_to_5_min(minutes: float) -> int:
+def up_to_5_min(minutes: float) -> int:
     return int(-(-minutes // 5) * 5) if minutes > 0 else 0
 
 

@@ -11,6 +11,14 @@ from coaching.domain.stats import median
 
 
 def max_heartrate_seen(ctx: RuleContext) -> float | None:
+    """The highest heart rate of the last 180 days; computed once per evaluated day (the rule
+    and the plan check both ask)."""
+    if "max_hr" not in ctx._cache:
+        ctx._cache["max_hr"] = _max_heartrate_seen(ctx)  # type: ignore[assignment]
+    return ctx._cache["max_hr"]
+
+
+def _max_heartrate_seen(ctx: RuleContext) -> float | None:
     t = ctx.thresholds.intensity_jump
     h = ctx.history
     first = h.day(t.max_hr_days - 1)
@@ -38,6 +46,18 @@ def hard_runs(ctx: RuleContext, runs: Sequence[Run], max_hr: float | None, usual
         elif usual_speed and run.speed_mps and run.speed_mps >= t.speed_factor * usual_speed:
             result.append(run)
     return result
+
+
+def recent_hard_runs(ctx: RuleContext) -> list[Run]:
+    """The hard runs of the recent window (D-6..D by default), judged against D-34..D-7's pace
+    when the history reaches that far, else by workout type and heart rate only."""
+    t = ctx.thresholds.intensity_jump
+    h = ctx.history
+    window = ctx.baseline_window(t.recent_days, t.baseline_days)
+    usual_speed = None
+    if window is not None:
+        usual_speed = median([r.speed_mps for r in h.runs_between(*window) if r.speed_mps])
+    return hard_runs(ctx, h.runs_between(h.day(t.recent_days - 1), h.last_day), max_heartrate_seen(ctx), usual_speed)
 
 
 def find_intensity_jump(ctx: RuleContext) -> RuleOutcome:

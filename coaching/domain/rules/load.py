@@ -41,7 +41,7 @@ def find_long_run_spikes(ctx: RuleContext) -> RuleOutcome:
             severity = Severity.CAUTION
         else:
             continue
-        budget_km = t.budget_factor * max(longest_km, run.km)
+        budget_km = t.budget_factor * longest_km  # the spike itself is not yet a base
         outcome.findings.append(
             Finding(
                 rule=LONG_RUN_SPIKE,

@@ -8,7 +8,7 @@ from coaching.domain.model import Evidence, Finding, PainCheckin, Severity
 from coaching.domain.rules.base import PAIN_REPORTED, RuleContext, RuleOutcome, skipped
 
 
-def _valid(checkin: PainCheckin) -> bool:
+def valid_checkin(checkin: PainCheckin) -> bool:
     score = getattr(checkin, "score", None)
     return (
         isinstance(getattr(checkin, "day", None), date)
@@ -21,7 +21,7 @@ def _valid(checkin: PainCheckin) -> bool:
 def find_reported_pain(ctx: RuleContext) -> RuleOutcome:
     t = ctx.thresholds.pain_reported
     h = ctx.history
-    history = sorted((c for c in ctx.checkins if _valid(c) and c.day <= h.as_of), key=lambda c: c.day)
+    history = sorted((c for c in ctx.checkins if valid_checkin(c) and c.day <= h.as_of), key=lambda c: c.day)
     first = h.day(t.recent_days - 1)
     recent = [c for c in history if c.day.toordinal() >= first]
     if not recent:

@@ -63,7 +63,9 @@ def find_strength_missing(ctx: RuleContext) -> RuleOutcome:
                 severity=Severity.CAUTION if knee_load else Severity.INFO,
                 evidence=Evidence.A,
                 why=(
-                    f"You average {per_week:.1f} strength sessions a week; hip and thigh strength "
+                    ("You did no strength work in the last 4 weeks" if sessions == 0 else
+                     f"You average {per_week:.1f} strength sessions a week")
+                    + "; hip and thigh strength "
                     "steadies the knee and cut sports injuries by about two thirds in trials"
                     + (", and your knee load is rising." if knee_load else ".")
                 ),

@@ -19,6 +19,7 @@ from coaching.messages.views.common import (
     most_severe_first,
     sent_at,
 )
+from coaching.messages.views.plan import PlanView, plan_view
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,7 @@ class AlertView:
     full_url: str | None
     checkin: tuple[CheckinLink, ...]
     sent_at: str | None
+    plan: PlanView | None = None  # what to do in the next 7 days: the alert opens with it
 
     @property
     def top(self) -> FindingView:
@@ -63,6 +65,7 @@ def alert_view(
         full_url=recipient.web_url,
         checkin=checkin_links(recipient),
         sent_at=sent_at(now_utc, recipient.tz),
+        plan=plan_view(evaluation.plan, recipient.units),
     )
 
 

@@ -7,6 +7,8 @@ from datetime import date, datetime
 from typing import Sequence
 
 from coaching.domain.model import Finding
+from coaching.domain.plan_model import Plan
+from coaching.domain.plan_check import PlanCheck
 from coaching.domain.summary import NextWeekGuidance, WeeklySummary
 from coaching.messages import format as fmt
 from coaching.messages.format import Units
@@ -19,6 +21,7 @@ from coaching.messages.views.common import (
     most_severe_first,
     sent_at,
 )
+from coaching.messages.views.plan import CheckView, PlanView, check_view, plan_view
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,8 @@ class WeeklySummaryView:
     full_url: str | None
     checkin: tuple[CheckinLink, ...]
     sent_at: str | None
+    plan: PlanView | None = None  # the next 7 days: replaces the guidance when there is one
+    last_week: CheckView | None = None  # whether last week's plan was kept
 
 
 def weekly_summary_view(
@@ -65,8 +70,12 @@ def weekly_summary_view(
     guidance: NextWeekGuidance | None,
     *,
     now_utc: datetime | None = None,
+    plan: Plan | None = None,
+    plan_check: PlanCheck | None = None,
 ) -> WeeklySummaryView:
-    """`guidance` is `next_week_guidance(summary)`, or None to leave next week's range out."""
+    """`plan` and `plan_check` are the evaluation of the week's Sunday: the plan for the week
+    ahead and whether the week just ended kept the plan made a week before. `guidance` (the older
+    `next_week_guidance(summary)`) is shown only without a plan; None leaves it out."""
     units = recipient.units
     return WeeklySummaryView(
         first_name=recipient.first_name,
@@ -91,6 +100,8 @@ def weekly_summary_view(
         full_url=recipient.web_url,
         checkin=checkin_links(recipient),
         sent_at=sent_at(now_utc, recipient.tz),
+        plan=plan_view(plan, units),
+        last_week=check_view(plan_check, units),
     )
 
 

@@ -164,7 +164,8 @@ def roster(session: Session, coach_id: int) -> CoachDigestView | None:
     return coach_digest_view(coach.name, entries, preferences_url="/coach", tz=coach.timezone)
 
 
-def athlete_page(session: Session, coach_id: int, athlete_id: int, tz: str = "UTC") -> AthletePage | None:
+def athlete_page(session: Session, coach_id: int, athlete_id: int, today: date, tz: str = "UTC") -> AthletePage | None:
+    """`today`: the coach's calendar day, where the chart ends for an athlete not evaluated yet."""
     if not consent_stands(session, coach_id, athlete_id):
         return None
     athlete = session.get(Athlete, athlete_id)
@@ -181,7 +182,7 @@ def athlete_page(session: Session, coach_id: int, athlete_id: int, tz: str = "UT
     for row, finding in zip(rows, domain_findings):
         view = make_finding_view(finding, "metric")
         items.append(FindingItem(row.id, view, renderer.what_happened(view), notes.get(row.id, ())))
-    last_day = as_of or date.today()
+    last_day = as_of or today
     status = plan_status(session, athlete, as_of, weeks=ADHERENCE_WEEKS) if as_of else None
     return AthletePage(
         athlete_id=athlete.id,

@@ -14,6 +14,7 @@ from fastapi.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from coaching.domain.thresholds import ThresholdError
+from coaching.services.checkins import local_today
 from coaching.services.coach_actions import acknowledge, change_threshold
 from coaching.services.coaching_page import athlete_page, consent_stands, roster
 from coaching.store.models import MAX_ROW_ID, Athlete, Coach
@@ -64,7 +65,7 @@ def coach_athlete(request: Request, athlete_id: AthleteId) -> Response:
 def _athlete(ctx: WebContext, session: CoachSession, coach: Coach, athlete_id: int, *, notices: list[str],
              error: str | None = None, chosen_key: str = "", typed_value: str = "", status_code: int = 200) -> Response:
     with ctx.runtime.sessions.begin() as db:
-        page = athlete_page(db, coach.id, athlete_id, coach.timezone)
+        page = athlete_page(db, coach.id, athlete_id, local_today(ctx.clock(), coach.timezone), coach.timezone)
     if page is None:
         raise HTTPException(status_code=404)
     return ctx.pages.render(

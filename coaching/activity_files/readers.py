@@ -62,12 +62,12 @@ def read_fit(data: bytes) -> FileSummary:
 
     if not Decoder(Stream.from_byte_array(bytearray(data))).is_fit():
         raise FileRefused("not a FIT file")
-    decoder = Decoder(Stream.from_byte_array(bytearray(data)))
-    if not decoder.check_integrity():
-        raise FileRefused("the FIT file is truncated or corrupt (its checksum does not match)")
+    # One pass: the decoder checks the CRC as it reads (a second integrity pass cost 12 %).
     messages, errors = Decoder(Stream.from_byte_array(bytearray(data))).read()
     if errors:
-        raise FileRefused(f"the FIT file could not be decoded ({type(errors[0]).__name__})")
+        if "CRC" in str(errors[0]):
+            raise FileRefused("the FIT file is corrupt (its checksum does not match)")
+        raise FileRefused(f"the FIT file is truncated or corrupt ({type(errors[0]).__name__})")
     sessions = messages.get("session_mesgs") or []
     if not sessions:
         raise FileRefused("the FIT file holds no activity session (a course or settings file?)")

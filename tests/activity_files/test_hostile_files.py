@@ -29,7 +29,7 @@ def _bomb() -> bytes:
 
 HOSTILE = {
     "a corrupt FIT file": ("corrupt.fit", bytes(BAD_BYTE), "checksum does not match"),
-    "a truncated FIT file": ("cut.fit", GOOD[: len(GOOD) // 2], "truncated or corrupt"),
+    "a truncated FIT file": ("cut.fit", GOOD[: len(GOOD) // 2], "truncated or corrupt (IndexError)"),
     "not a FIT file at all": ("photo.fit", b"\xff\xd8\xff\xe0" + b"x" * 100, "not a FIT file"),
     "an oversized file": ("huge.gpx", b"<gpx>" + b" " * (26 * 1024 * 1024), "larger than 25 MB"),
     "a zip bomb": ("bomb.zip", None, "would inflate past the limits"),

@@ -88,3 +88,14 @@ def test_a_runner_named_by_an_unknown_strava_id_is_refused(runtime):
     with pytest.raises(ImportRefused, match="no runner with Strava id 999"):
         import_files(runtime, "999", [("a.fit", fit_run())], NOW)
     assert _activities(runtime) == []
+
+
+def test_a_garmin_export_of_plain_fit_files_is_decoded_on_every_core_and_stored_once(runtime):
+    from device_files import zip_of
+
+    files = {f"DI_CONNECT/DI-Connect-Uploaded-Files/run_{day}.fit": fit_run(START + timedelta(days=day))
+             for day in range(16)}  # as many as go to the process pool
+    report = import_files(runtime, "garmin@example.org", [("garmin_export.zip", zip_of(files))], NOW + timedelta(days=17))
+    assert report.stored == 16 and report.ignored == []
+    rerun = import_files(runtime, "garmin@example.org", [("garmin_export.zip", zip_of(files))], NOW + timedelta(days=17))
+    assert (rerun.stored, rerun.already_stored) == (0, 16)

@@ -72,6 +72,7 @@ def test_a_fault_on_the_second_page_of_a_nightly_sync_keeps_the_cursor_and_the_n
         cursor = AthleteRepository(s).sync_state(athlete_id).newest_start_utc
     before = stored_ids(sqlite_sessions, athlete_id)
     fake.advance_days(21)  # three weeks away from the app: more than one page of news
+    clock.advance(21 * 86400)  # and three weeks pass (a cursor never passes the run's now)
     new_ids = {record.id for record in fake.activities(strava_id)} - before
     assert len(new_ids) > PAGE_SIZE
     pages = on_call(source, "list_activities", 2, lambda: fake.inject_fault(LIST_PATH, kind=kind))
@@ -198,6 +199,7 @@ def test_twenty_random_faults_across_nights_and_runners_lose_and_double_nothing(
         injected += 1
         if night % 7 == 6:
             fake.advance_days(3)
+            clock.advance(3 * 86400)
         for athlete_id in athletes.values():
             try:
                 sync_athlete(sqlite_sessions, source, box, athlete_id, clock.now(), POLICY)

@@ -4,10 +4,12 @@ the runner was (the stored copy keeps none of it). On SQLite and PostgreSQL, ove
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy import insert, select
 
 from coaching.fake_strava import FakeStrava, FakeStravaConfig
@@ -116,9 +118,16 @@ def test_the_migration_strips_location_from_rows_stored_before_it(engine, tmp_pa
     with engine.begin() as connection:
         athlete_id = connection.execute(insert(Athlete).values(strava_id=77, threshold_overrides={})
                                         .returning(Athlete.id)).scalar_one()
-        connection.execute(insert(Activity).values(id=1, athlete_id=athlete_id, sport_type="Run", start_utc=NOW,
-                                                   start_local=NOW.replace(tzinfo=None), raw=raw, fetched_at=NOW))
+        # The table as it was at 0006 (later migrations add columns the ORM model already has).
+        old_activities = sa.table("activities", *(sa.column(name) for name in (
+            "id", "athlete_id", "sport_type", "start_utc", "start_local", "distance_m", "moving_s", "elapsed_s",
+            "elevation_gain_m", "manual", "trainer", "private", "name", "raw", "fetched_at")))
+        connection.execute(insert(old_activities).values(
+            id=1, athlete_id=athlete_id, sport_type="Run", start_utc=NOW, start_local=NOW.replace(tzinfo=None),
+            distance_m=5000.0, moving_s=1500, elapsed_s=1500, elevation_gain_m=0.0, manual=False, trainer=False,
+            private=False, name="", raw=json.dumps(raw), fetched_at=NOW))
     upgrade(engine)
     with engine.connect() as connection:
         stored = connection.execute(select(Activity.raw)).scalar_one()
-    assert stored == {"id": 1, "distance": 5000.0, "laps": [{"distance": 1000.0}]}
+    assert (json.loads(stored) if isinstance(stored, str) else stored) == {
+        "id": 1, "distance": 5000.0, "laps": [{"distance": 1000.0}]}

@@ -5,31 +5,16 @@ folder, or to $COACH_SCREENSHOTS when set (to look at them)."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+from test_connect_in_browser import browser  # noqa: F401  (the module's Chromium, reused)
 from web_helpers import WebEnv
 
 from coaching.store.models import Athlete, StravaAppStatus
 
-CHROMIUM = "/usr/bin/chromium"
 WIDTHS = (390, 1280)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("COACH_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"COACH_REQUIRE_BROWSER=1 but {CHROMIUM} is missing")
-        pytest.skip(f"{CHROMIUM} is not installed")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
-        yield launched
-        launched.close()
 
 
 def _connected(env: WebEnv, count: int) -> None:

@@ -2,6 +2,7 @@
 three daylight-saving changes. Every run must be green.
 
     python tests/clock_sweep.py                  # every instant, the default test paths
+    python tests/clock_sweep.py --quick          # every instant, the core of them (about 4 min each)
     python tests/clock_sweep.py --at 02:30       # one instant (a name or a prefix of one)
     python tests/clock_sweep.py --list           # the instants
     python tests/clock_sweep.py -- tests/strava  # other pytest arguments after `--`
@@ -57,7 +58,17 @@ INSTANTS = (
 DEFAULT_PATHS = (
     "tests/strava", "tests/scale", "tests/flows", "tests/web", "tests/web_hostile", "tests/coach",
     "tests/faults", "tests/security", "tests/bad_input", "tests/services", "tests/messages",
-    "tests/cli_evaluate", "tests/e2e",
+    "tests/cli_evaluate", "tests/e2e", "tests/activity_files",
+)
+# The core: where "now" decides what happens (who is due tonight, which day a run falls on, what
+# a night, a week or a check-in sends, the demo's story), without the pages' browser runs.
+QUICK_PATHS = (
+    "tests/strava", "tests/flows", "tests/e2e", "tests/services",
+    "tests/scale/test_night_batches.py", "tests/scale/test_night_disconnects.py",
+    "tests/scale/test_flow_reports.py", "tests/scale/test_status_cli.py", "tests/scale/test_webhook_drain.py",
+    "tests/faults/test_kill_campaign.py", "tests/coach/test_checkin.py", "tests/coach/test_pain_loop.py",
+    "tests/coach/test_digest_and_invites.py", "tests/web/test_connect_and_links.py",
+    "tests/web/test_webhook_events.py", "tests/security/test_secrets_never_leak.py",
 )
 
 SUMMARY = re.compile(r"^(=+ )?(?P<line>\d+ \w+(, \d+ \w+)*) in [\d.]+s")
@@ -91,6 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--at", action="append", default=[], help="an instant's name (or prefix), or its ISO form")
     parser.add_argument("--list", action="store_true", help="print the instants and stop")
+    parser.add_argument("--quick", action="store_true", help="only the core time-sensitive tests")
     parser.add_argument("--logs", type=Path, default=ROOT / ".clock-sweep", help="where each run's output goes")
     args = parser.parse_args(own)
     if args.list:
@@ -100,7 +112,8 @@ def main(argv: list[str] | None = None) -> int:
     args.logs.mkdir(parents=True, exist_ok=True)
     failed = 0
     for instant in _chosen(args.at):
-        code, summary, took_s = run_at(instant, pytest_args or list(DEFAULT_PATHS), args.logs)
+        paths = list(QUICK_PATHS if args.quick else DEFAULT_PATHS)
+        code, summary, took_s = run_at(instant, pytest_args or paths, args.logs)
         failed += code != 0
         print(f"{'ok  ' if code == 0 else 'FAIL'} {instant.name:34} {instant.iso}  {summary}  ({took_s:.0f} s)",
               flush=True)
